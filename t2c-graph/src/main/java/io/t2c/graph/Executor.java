@@ -1,0 +1,143 @@
+package io.t2c.graph;
+
+import io.t2c.graph.op.OpDef;
+import io.t2c.graph.op.OpRegistry;
+import io.t2c.tensor.DType;
+import io.t2c.tensor.T2cException;
+import io.t2c.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs a graph on float (or integer) tensors: nodes in topological order, each intermediate freed after its last
+ * reader, dynamic dimensions taken from the inputs given. Thread-safe: one executor may serve concurrent runs.
+ */
+public final class Executor {
+    private final Graph graph;
+    private final List<OpDef> ops = new ArrayList<>();
+    /** For each node index, the values whose last reader it is (freed after it runs). */
+    private final List<List<String>> freeAfter = new ArrayList<>();
+
+    public Executor(Graph graph, OpRegistry registry) {
+        this.graph = graph;
+        for (Node n : graph.nodes()) {
+            ops.add(registry.get(n.opType()));
+        }
+        Set<String> keep = new HashSet<>();
+        graph.outputs().forEach(v -> keep.add(v.name()));
+        keep.addAll(graph.initializers().keySet());
+        Map<String, Integer> lastUse = new HashMap<>();
+        List<Node> nodes = graph.nodes();
+        for (int i = 0; i < nodes.size(); i++) {
+            for (String in : nodes.get(i).inputs()) {
+                if (!in.isEmpty()) {
+                    lastUse.put(in, i);
+                }
+            }
+            freeAfter.add(new ArrayList<>());
+        }
+        lastUse.forEach((value, idx) -> {
+            if (!keep.contains(value)) {
+                freeAfter.get(idx).add(value);
+            }
+        });
+    }
+
+    public Executor(Graph graph) {
+        this(graph, OpRegistry.standard());
+    }
+
+    public Graph graph() {
+        return graph;
+    }
+
+    /** Runs the graph; {@code inputs} maps every graph input's name to a tensor. Returns outputs by name, in order. */
+    public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+        Map<String, Tensor> env = new HashMap<>(graph.initializers());
+        for (Value v : graph.inputs()) {
+            if (graph.initializers().containsKey(v.name()) && !inputs.containsKey(v.name())) {
+                continue;
+            }
+            Tensor t = inputs.get(v.name());
+            if (t == null) {
+                throw new T2cException("missing input '" + v.name() + "'; the model's inputs are "
+                        + graph.inputs().stream().map(Value::toString).toList());
+            }
+            checkInput(v, t);
+            env.put(v.name(), t);
+        }
+        for (String name : inputs.keySet()) {
+            if (graph.inputs().stream().noneMatch(v -> v.name().equals(name))) {
+                throw new T2cException("the model has no input named '" + name + "'; its inputs are "
+                        + graph.inputs().stream().map(Value::name).toList());
+            }
+        }
+        List<Node> nodes = graph.nodes();
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            List<Tensor> args = new ArrayList<>(n.inputs().size());
+            for (String in : n.inputs()) {
+                args.add(in.isEmpty() ? null : env.get(in));
+            }
+            List<Tensor> results = runNode(ops.get(i), n, args);
+            for (int k = 0; k < n.outputs().size() && k < results.size(); k++) {
+                if (!n.output(k).isEmpty()) {
+                    env.put(n.output(k), results.get(k));
+                }
+            }
+            for (String dead : freeAfter.get(i)) {
+                env.remove(dead);
+            }
+        }
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Value v : graph.outputs()) {
+            out.put(v.name(), env.get(v.name()));
+        }
+        return out;
+    }
+
+    /** Runs a single-input graph and returns its first output. */
+    public Tensor run(Tensor input) {
+        if (graph.inputs().size() != 1) {
+            throw new T2cException("the model has " + graph.inputs().size() + " inputs; name each one");
+        }
+        return run(Map.of(graph.inputs().get(0).name(), input)).values().iterator().next();
+    }
+
+    static List<Tensor> runNode(OpDef op, Node n, List<Tensor> args) {
+        try {
+            return op.forward(n, args);
+        } catch (T2cException e) {
+            if (e.getMessage().startsWith("node ")) {
+                throw e;
+            }
+            throw new T2cException("node " + n.label() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkInput(Value v, Tensor t) {
+        int[] want = v.shape();
+        DType dt = v.dtype();
+        if (dt != null && dt != t.dtype()) {
+            throw new T2cException("input '" + v.name() + "' must be " + dt + " but is " + t.dtype());
+        }
+        if (want == null) {
+            return;
+        }
+        int[] got = t.shape();
+        boolean ok = want.length == got.length;
+        for (int i = 0; ok && i < want.length; i++) {
+            ok = want[i] < 0 || want[i] == got[i];
+        }
+        if (!ok) {
+            throw new T2cException("input '" + v.name() + "' must have shape " + Value.describe(want) + " but has "
+                    + Arrays.toString(got));
+        }
+    }
+}

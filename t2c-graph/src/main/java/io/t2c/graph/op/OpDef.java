@@ -1,0 +1,41 @@
+package io.t2c.graph.op;
+
+import io.t2c.graph.Node;
+import io.t2c.graph.TensorInfo;
+import io.t2c.tensor.Tensor;
+import java.util.List;
+
+/**
+ * The definition of one op, written once: its name (ONNX spelling), family, attribute schema, input arity, shape
+ * inference and float kernel. The ONNX importer maps onto these and nothing else; the executor calls
+ * {@link #forward}; shape inference and constant folding call {@link #infer}.
+ *
+ * <p>Inputs arrive positionally; an omitted optional input is {@code null}. Implementations must not modify input
+ * tensors.
+ */
+public interface OpDef {
+    String name();
+
+    Family family();
+
+    List<AttrSpec> attributes();
+
+    int minInputs();
+
+    /** Largest number of inputs; {@code Integer.MAX_VALUE} for variadic ops. */
+    int maxInputs();
+
+    /**
+     * Infers output types and shapes from the inputs' (and, where an input is a shape or axes list, its value).
+     * May fill in output values when they follow from shapes alone (e.g. {@code Shape}).
+     */
+    List<TensorInfo> inferShapes(Node node, List<TensorInfo> inputs);
+
+    /** Computes the outputs on real tensors. */
+    List<Tensor> forward(Node node, List<Tensor> inputs);
+
+    /** Multiply-accumulate count for one execution with the given input shapes; 0 for ops that do no MACs. */
+    default long macs(Node node, List<TensorInfo> inputs, List<TensorInfo> outputs) {
+        return 0;
+    }
+}

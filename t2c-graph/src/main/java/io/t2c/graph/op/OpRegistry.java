@@ -1,0 +1,44 @@
+package io.t2c.graph.op;
+
+import io.t2c.tensor.T2cException;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** The one list of ops: name → definition. {@link #standard()} holds every built-in op ({@link StandardOps}). */
+public final class OpRegistry {
+    private final Map<String, OpDef> ops = new TreeMap<>();
+
+    private static final class Holder {
+        static final OpRegistry STANDARD = new OpRegistry(StandardOps.all());
+    }
+
+    public OpRegistry(List<OpDef> defs) {
+        for (OpDef d : defs) {
+            if (ops.put(d.name(), d) != null) {
+                throw new IllegalStateException("op " + d.name() + " registered twice");
+            }
+        }
+    }
+
+    public static OpRegistry standard() {
+        return Holder.STANDARD;
+    }
+
+    public boolean has(String name) {
+        return ops.containsKey(name);
+    }
+
+    public OpDef get(String name) {
+        OpDef d = ops.get(name);
+        if (d == null) {
+            throw new T2cException("op '" + name + "' is not supported; supported ops: " + ops.keySet());
+        }
+        return d;
+    }
+
+    public Map<String, OpDef> all() {
+        return Collections.unmodifiableMap(ops);
+    }
+}
