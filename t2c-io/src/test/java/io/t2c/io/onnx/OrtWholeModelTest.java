@@ -29,7 +29,7 @@ class OrtWholeModelTest {
 
     @Test
     void resnetStyleCnnMatchesOrt() throws OrtException {
-        ModelBuilder m = new ModelBuilder(new Random(1), 17);
+        OnnxLayers m = new OnnxLayers(new Random(1), 17);
         String x = m.b.input("x", DType.FLOAT32, -1, 3, 32, 32);
         String h = m.relu(m.bn(m.conv(x, 3, 16, 3, 1, 1, 1), 16));
         h = m.residual(h, 16, 16, 1);
@@ -43,7 +43,7 @@ class OrtWholeModelTest {
 
     @Test
     void depthwiseSeparableCnnWithSqueezeExciteMatchesOrt() throws OrtException {
-        ModelBuilder m = new ModelBuilder(new Random(2), 17);
+        OnnxLayers m = new OnnxLayers(new Random(2), 17);
         String x = m.b.input("x", DType.FLOAT32, -1, 3, 40, 40);
         String h = m.hardSwish(m.bn(m.conv(x, 3, 16, 3, 2, 1, 1), 16));
         // depthwise 3×3 + BN + HardSwish, then squeeze-excite, then pointwise 1×1
@@ -69,7 +69,7 @@ class OrtWholeModelTest {
         int d = 64;
         int heads = 4;
         int dh = d / heads;
-        ModelBuilder m = new ModelBuilder(new Random(3), 17);
+        OnnxLayers m = new OnnxLayers(new Random(3), 17);
         String x = m.b.input("x", DType.FLOAT32, -1, 3, 32, 32);
         String p = m.convBias(x, 3, d, 8, 8); // 4×4 patches of 8×8
         p = m.b.node("Reshape", p, m.b.constant("to_tokens", Tensor.vector(0, d, -1)));
@@ -128,89 +128,6 @@ class OrtWholeModelTest {
                     assertTrue(rel <= TOLERANCE, "relative error " + rel + " > " + TOLERANCE);
                 }
             }
-        }
-    }
-
-    /** Emits common layers with seeded random parameters. */
-    static final class ModelBuilder {
-        final OnnxBuilder b;
-        final Random r;
-
-        ModelBuilder(Random r, int opset) {
-            this.r = r;
-            this.b = new OnnxBuilder("test-model", opset);
-        }
-
-        String param(String name, float scale, int... shape) {
-            float[] v = new float[Arrays.stream(shape).reduce(1, (a, c) -> a * c)];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = (float) (r.nextGaussian() * scale);
-            }
-            return b.constant(name, Tensor.of(v, shape));
-        }
-
-        String positive(String name, int n) {
-            float[] v = new float[n];
-            for (int i = 0; i < n; i++) {
-                v[i] = 0.5f + r.nextFloat();
-            }
-            return b.constant(name, Tensor.of(v, n));
-        }
-
-        String conv(String x, int cin, int cout, int k, int stride, int pad, int groups) {
-            float scale = (float) Math.sqrt(2.0 / (cin / groups * k * k));
-            return b.node("Conv", Attributes.of("kernel_shape", new long[] {k, k}, "strides", new long[] {stride, stride},
-                    "pads", new long[] {pad, pad, pad, pad}, "group", groups), x, param("w", scale, cout, cin / groups, k, k));
-        }
-
-        String convBias(String x, int cin, int cout, int k) {
-            return convBias(x, cin, cout, k, 1);
-        }
-
-        String convBias(String x, int cin, int cout, int k, int stride) {
-            float scale = (float) Math.sqrt(2.0 / (cin * k * k));
-            return b.node("Conv", Attributes.of("kernel_shape", new long[] {k, k}, "strides", new long[] {stride, stride}),
-                    x, param("w", scale, cout, cin, k, k), param("b", 0.1f, cout));
-        }
-
-        String bn(String x, int c) {
-            return b.node("BatchNormalization", Attributes.of("epsilon", 1e-5), x, positive("gamma", c), param("beta", 0.1f, c),
-                    param("mean", 0.1f, c), positive("var", c));
-        }
-
-        String relu(String x) {
-            return b.node("Relu", x);
-        }
-
-        String hardSwish(String x) {
-            return b.node("HardSwish", x);
-        }
-
-        String residual(String x, int cin, int cout, int stride) {
-            String h = relu(bn(conv(x, cin, cout, 3, stride, 1, 1), cout));
-            h = bn(conv(h, cout, cout, 3, 1, 1, 1), cout);
-            String shortcut = stride == 1 && cin == cout ? x : bn(conv(x, cin, cout, 1, stride, 0, 1), cout);
-            return relu(b.node("Add", h, shortcut));
-        }
-
-        String linear(String x, int in, int out) {
-            return b.node("Add", b.node("MatMul", x, param("w", (float) Math.sqrt(1.0 / in), in, out)), param("b", 0.05f, out));
-        }
-
-        String layerNorm(String x, int d) {
-            return b.node("LayerNormalization", Attributes.of("axis", -1, "epsilon", 1e-6), x, positive("ln_g", d), param("ln_b", 0.1f, d));
-        }
-
-        String heads(String x, int heads, int dh) {
-            String h = b.node("Reshape", x, b.constant("split_heads", Tensor.vector(0, 0, heads, dh)));
-            return b.node("Transpose", Attributes.of("perm", new long[] {0, 2, 1, 3}), h);
-        }
-
-        /** GELU as torch exports it: x · 0.5 · (1 + erf(x / √2)). */
-        String gelu(String x) {
-            String e = b.node("Erf", b.node("Div", x, b.constant("sqrt2", Tensor.scalar((float) Math.sqrt(2)).reshape())));
-            String one = b.node("Add", e, b.constant("one", Tensor.scalar(1f).reshape()));
-            return b.node("Mul", b.node("Mul", x, one), b.constant("half", Tensor.scalar(0.5f).reshape()));
         }
     }
 }
