@@ -4,7 +4,6 @@ import io.t2c.tensor.Shapes;
 import io.t2c.tensor.T2cException;
 import io.t2c.tensor.Tensor;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
@@ -66,9 +65,8 @@ public final class Npy {
                 }
                 entryName = e.getName();
                 long size = Zips.checkedSize(e, fileSize);
-                try (InputStream in = zip.getInputStream(e)) {
-                    out.put(entryName.substring(0, entryName.length() - 4), read(Channels.newChannel(in), size));
-                }
+                Tensor t = Zips.read(zip, e, in -> read(Channels.newChannel(in), size));
+                out.put(entryName.substring(0, entryName.length() - 4), t);
             }
             return out;
         } catch (ZipException e) {
@@ -176,7 +174,7 @@ public final class Npy {
         long[] dims = new long[dimList.size()];
         for (int i = 0; i < dims.length; i++) {
             if (!(dimList.get(i) instanceof Long d)) {
-                throw new T2cException("malformed header, shape " + dimList + " must hold integers");
+                throw new T2cException("malformed header, 'shape' must hold integers: " + abbreviate(text));
             }
             dims[i] = d;
         }

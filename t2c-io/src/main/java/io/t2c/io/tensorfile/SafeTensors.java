@@ -177,7 +177,8 @@ public final class SafeTensors {
         ch.read(lenBuf, 0);
         long headerLen = lenBuf.getLong(0);
         if (headerLen < 2 || headerLen > fileSize - 8 || headerLen > MAX_HEADER_BYTES) {
-            throw new T2cException("not a safetensors file or truncated: header length " + Long.toUnsignedString(headerLen)
+            throw new T2cException("not a safetensors file or truncated: header length "
+                    + Long.toUnsignedString(headerLen)
                     + " does not fit in the file of " + fileSize + " bytes");
         }
         ByteBuffer json = ByteBuffer.allocate((int) headerLen);
@@ -243,8 +244,8 @@ public final class SafeTensors {
         String where = "tensor '" + name + "'";
         if (!n.isObject() || !n.path("dtype").isTextual() || !n.path("shape").isArray()
                 || !n.path("data_offsets").isArray() || n.path("data_offsets").size() != 2) {
-            throw new T2cException(where + ": expected {\"dtype\": ..., \"shape\": [...], \"data_offsets\": [begin, end]},"
-                    + " got " + abbreviate(n.toString()));
+            throw new T2cException(where + ": expected {\"dtype\": ..., \"shape\": [...],"
+                    + " \"data_offsets\": [begin, end]}, got " + abbreviate(n.toString()));
         }
         String dtype = n.get("dtype").textValue();
         ElementType type;
@@ -267,8 +268,9 @@ public final class SafeTensors {
         long begin = nonNegativeLong(n.get("data_offsets").get(0), where + " data_offsets");
         long end = nonNegativeLong(n.get("data_offsets").get(1), where + " data_offsets");
         if (begin > end || end > dataSize) {
-            throw new T2cException(where + ": data_offsets [" + begin + ", " + end + "] lie outside the data section of "
-                    + dataSize + " bytes" + (end > dataSize ? " (is the file truncated?)" : ""));
+            throw new T2cException(where + ": data_offsets [" + begin + ", " + end
+                    + "] lie outside the data section of " + dataSize + " bytes"
+                    + (end > dataSize ? " (is the file truncated?)" : ""));
         }
         long need = type.bytesFor(Shapes.numel(shape));
         if (end - begin != need) {

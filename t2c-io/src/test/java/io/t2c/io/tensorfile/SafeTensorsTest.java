@@ -98,7 +98,8 @@ class SafeTensorsTest {
         for (SafeTensors.Entry e : SafeTensors.readHeader(a).entries().values()) {
             assertEquals(0, e.begin() % ElementType.valueOf(e.dtype()).byteSize, e.name() + " naturally aligned");
         }
-        assertEquals("{\"__metadata__\":{\"k\":\"v\"},\"bytes\":{\"dtype\":\"I8\",\"shape\":[3],\"data_offsets\":[30,33]}",
+        assertEquals("{\"__metadata__\":{\"k\":\"v\"},"
+                + "\"bytes\":{\"dtype\":\"I8\",\"shape\":[3],\"data_offsets\":[30,33]}",
                 new String(Files.readAllBytes(a), 8, 83, StandardCharsets.UTF_8));
     }
 
@@ -153,7 +154,8 @@ class SafeTensorsTest {
         assertFails(() -> SafeTensors.read(overlap), overlap.toString(), "tensor 'b'", "overlap");
         Path gap = file("gap.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8);
         assertFails(() -> SafeTensors.read(gap), "gap");
-        Path beyond = file("beyond.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 8);
+        Path beyond = file("beyond.safetensors",
+                "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 8);
         assertFails(() -> SafeTensors.read(beyond), "outside the data section of 8 bytes", "truncated");
         Path trailing = file("trailing.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
                 8);
@@ -183,7 +185,8 @@ class SafeTensorsTest {
         assertFails(() -> SafeTensors.read(file("json.safetensors", "{\"a\": [", 0)), "not valid JSON");
         assertFails(() -> SafeTensors.read(file("arr.safetensors", "[1, 2]", 0)), "not a JSON object");
         assertFails(() -> SafeTensors.read(file("dtype.safetensors",
-                "{\"a\":{\"dtype\":\"F8_E4M3\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1)), "dtype F8_E4M3 is not supported");
+                "{\"a\":{\"dtype\":\"F8_E4M3\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1)),
+                "dtype F8_E4M3 is not supported");
         assertFails(() -> SafeTensors.read(file("dup.safetensors",
                 "{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},"
                         + "\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,2]}}", 2)), "Duplicate field 'a'");
