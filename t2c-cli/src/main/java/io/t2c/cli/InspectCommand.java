@@ -5,7 +5,9 @@ import io.t2c.graph.GraphSummary;
 import io.t2c.graph.Value;
 import io.t2c.graph.op.OpRegistry;
 import java.nio.file.Path;
+import io.t2c.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +24,7 @@ final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "MODEL", description = "ONNX model file")
+    @Parameters(paramLabel = "MODEL", description = "ONNX model, or a weights file (.pth, .safetensors, .npz) to list its tensors")
     Path model;
 
     @Option(names = "--json", description = "print one JSON object on stdout (human output goes to stderr)")
@@ -31,6 +33,9 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Output o = new Output(spec.commandLine().getOut(), spec.commandLine().getErr(), json);
+        if (ModelFiles.isWeights(model)) {
+            return inspectWeights(o);
+        }
         Graph g = ModelFiles.load(model);
         GraphSummary s = GraphSummary.of(g, OpRegistry.standard());
         Table t = new Table("#", "name", "op", "inputs", "outputs", "params", "MACs").numeric(0, 5, 6);
@@ -66,6 +71,31 @@ final class InspectCommand implements Callable<Integer> {
         r.put("total_ops", s.nodes().size());
         r.put("total_params", s.totalParameters());
         r.put("total_macs", s.totalMacs());
+        o.result(r);
+        return 0;
+    }
+
+    private int inspectWeights(Output o) {
+        Map<String, Tensor> weights = ModelFiles.loadWeights(model);
+        Table t = new Table("#", "tensor", "dtype", "shape", "elements").numeric(0, 4);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        long total = 0;
+        int i = 0;
+        for (Map.Entry<String, Tensor> e : weights.entrySet()) {
+            Tensor w = e.getValue();
+            t.add(i++, e.getKey(), w.dtype(), Arrays.toString(w.shape()), Table.thousands(w.size()));
+            rows.add(Map.of("name", e.getKey(), "dtype", w.dtype().toString(), "shape", w.shape(), "elements", w.size()));
+            total += w.size();
+        }
+        var w = o.human();
+        w.println("weights " + model + " (no graph: tensors only)");
+        t.print(w);
+        w.println("total: " + weights.size() + " tensors, " + Table.thousands(total) + " elements");
+        w.flush();
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("model", model.toString());
+        r.put("tensors", rows);
+        r.put("total_elements", total);
         o.result(r);
         return 0;
     }
