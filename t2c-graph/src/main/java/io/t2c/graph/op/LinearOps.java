@@ -1,0 +1,369 @@
+package io.t2c.graph.op;
+
+import static io.t2c.graph.op.AttrSpec.Kind.FLOAT;
+import static io.t2c.graph.op.AttrSpec.Kind.INT;
+import static io.t2c.graph.op.AttrSpec.Kind.INTS;
+import static io.t2c.graph.op.AttrSpec.Kind.STRING;
+import static io.t2c.graph.op.AttrSpec.optional;
+
+import io.t2c.graph.Attributes;
+import io.t2c.graph.Node;
+import io.t2c.graph.TensorInfo;
+import io.t2c.tensor.DType;
+import io.t2c.tensor.Shapes;
+import io.t2c.tensor.Tensor;
+import io.t2c.tensor.kernel.Conv2dParams;
+import io.t2c.tensor.kernel.ConvTranspose2dParams;
+import io.t2c.tensor.kernel.Convolutions;
+import io.t2c.tensor.kernel.GemmF32;
+import io.t2c.tensor.kernel.Kernels;
+import java.util.Arrays;
+import java.util.List;
+
+/** Ops that multiply-accumulate: Conv, ConvTranspose (1-D and 2-D), Gemm, MatMul. */
+final class LinearOps {
+    private LinearOps() {}
+
+    static List<OpDef> all() {
+        return List.of(new Conv(), new ConvTranspose(), new Gemm(), new MatMul());
+    }
+
+    private static final AttrSpec[] CONV_ATTRS = {
+        optional("auto_pad", STRING, "NOTSET"), optional("dilations", INTS, null), optional("group", INT, 1L),
+        optional("kernel_shape", INTS, null), optional("pads", INTS, null), optional("strides", INTS, null)};
+
+    /** Pads in ONNX order [begin..., end...] for the spatial dims, resolving auto_pad against the input size. */
+    static int[] convPads(Node node, int[] xShape, int[] kernel, int[] strides, int[] dilations) {
+        Attributes a = node.attributes();
+        int spatial = xShape.length - 2;
+        String auto = a.getString("auto_pad", "NOTSET");
+        int[] pads = a.getInts("pads", new int[2 * spatial]);
+        if (auto.equals("NOTSET")) {
+            return pads;
+        }
+        int[] out = new int[2 * spatial];
+        if (auto.equals("VALID")) {
+            return out;
+        }
+        for (int i = 0; i < spatial; i++) {
+            int in = xShape[2 + i];
+            int s = strides == null ? 1 : strides[i];
+            int d = dilations == null ? 1 : dilations[i];
+            int outSize = (in + s - 1) / s;
+            int total = Math.max(0, (outSize - 1) * s + (kernel[i] - 1) * d + 1 - in);
+            int small = total / 2;
+            int large = total - small;
+            boolean upper = auto.equals("SAME_UPPER");
+            out[i] = upper ? small : large;
+            out[i + spatial] = upper ? large : small;
+        }
+        return out;
+    }
+
+    private static int[] spatialKernel(int[] wShape) {
+        return Arrays.copyOfRange(wShape, 2, wShape.length);
+    }
+
+    static final class Conv extends Op {
+        Conv() {
+            super("Conv", Family.LINEAR, 2, 3, CONV_ATTRS);
+        }
+
+        private static Conv2dParams params(Node node, int[] x, int[] w, int[] b) {
+            Attributes a = node.attributes();
+            if (x.length != 3 && x.length != 4) {
+                throw error(node, "only 1-D and 2-D convolutions are supported; input has shape " + Arrays.toString(x));
+            }
+            int[] strides = a.getInts("strides", null);
+            int[] dil = a.getInts("dilations", null);
+            return Convolutions.conv2dParams(x, w, b, strides, convPads(node, x, spatialKernel(w), strides, dil), dil,
+                    a.getInt("group", 1));
+        }
+
+        @Override
+        public List<TensorInfo> inferShapes(Node node, List<TensorInfo> in) {
+            TensorInfo b = optionalInfo(in, 2);
+            Conv2dParams p = params(node, in.get(0).shape(), in.get(1).shape(), b == null ? null : b.shape());
+            int[] out = in.get(0).rank() == 3 ? new int[] {p.batch(), p.outChannels(), p.outW()}
+                    : new int[] {p.batch(), p.outChannels(), p.outH(), p.outW()};
+            return List.of(TensorInfo.of(DType.FLOAT32, out));
+        }
+
+        @Override
+        public List<Tensor> forward(Node node, List<Tensor> in) {
+            Tensor x = in.get(0);
+            Tensor w = in.get(1);
+            Attributes a = node.attributes();
+            int[] strides = a.getInts("strides", null);
+            int[] dil = a.getInts("dilations", null);
+            return List.of(Convolutions.conv2d(x, w, optionalTensor(in, 2), strides,
+                    convPads(node, x.shape(), spatialKernel(w.shape()), strides, dil), dil, a.getInt("group", 1)));
+        }
+
+        @Override
+        public long macs(Node node, List<TensorInfo> in, List<TensorInfo> out) {
+            int[] w = in.get(1).shape();
+            long perOutput = 1;
+            for (int i = 1; i < w.length; i++) {
+                perOutput *= w[i];
+            }
+            return out.get(0).numel() * perOutput;
+        }
+    }
+
+    static final class ConvTranspose extends Op {
+        ConvTranspose() {
+            super("ConvTranspose", Family.LINEAR, 2, 3, optional("auto_pad", STRING, "NOTSET"),
+                    optional("dilations", INTS, null), optional("group", INT, 1L), optional("kernel_shape", INTS, null),
+                    optional("output_padding", INTS, null), optional("output_shape", INTS, null),
+                    optional("pads", INTS, null), optional("strides", INTS, null));
+        }
+
+        /** Pads, with output_shape / auto_pad resolved as the ONNX spec says. */
+        private static int[] pads(Node node, int[] x, int[] w) {
+            Attributes a = node.attributes();
+            int spatial = x.length - 2;
+            int[] outShape = a.getInts("output_shape", null);
+            String auto = a.getString("auto_pad", "NOTSET");
+            if (outShape == null && (auto.equals("NOTSET") || auto.equals("VALID"))) {
+                return a.getInts("pads", new int[2 * spatial]);
+            }
+            int[] strides = a.getInts("strides", null);
+            int[] dil = a.getInts("dilations", null);
+            int[] outPad = a.getInts("output_padding", null);
+            int[] pads = new int[2 * spatial];
+            for (int i = 0; i < spatial; i++) {
+                int s = strides == null ? 1 : strides[i];
+                int d = dil == null ? 1 : dil[i];
+                int op = outPad == null ? 0 : outPad[i];
+                int target = outShape != null ? outShape[outShape.length - spatial + i] : x[2 + i] * s;
+                int total = Math.max(0, s * (x[2 + i] - 1) + op + ((w[2 + i] - 1) * d + 1) - target);
+                boolean lower = auto.equals("SAME_LOWER");
+                pads[i] = lower ? total - total / 2 : total / 2;
+                pads[i + spatial] = lower ? total / 2 : total - total / 2;
+            }
+            return pads;
+        }
+
+        private static ConvTranspose2dParams params(Node node, int[] x, int[] w, int[] b) {
+            Attributes a = node.attributes();
+            if (x.length != 3 && x.length != 4) {
+                throw error(node, "only 1-D and 2-D transposed convolutions are supported; input has shape "
+                        + Arrays.toString(x));
+            }
+            return Convolutions.convTranspose2dParams(x, w, b, a.getInts("strides", null), pads(node, x, w),
+                    a.getInts("output_padding", null), a.getInts("dilations", null), a.getInt("group", 1));
+        }
+
+        @Override
+        public List<TensorInfo> inferShapes(Node node, List<TensorInfo> in) {
+            TensorInfo b = optionalInfo(in, 2);
+            ConvTranspose2dParams p = params(node, in.get(0).shape(), in.get(1).shape(), b == null ? null : b.shape());
+            int[] out = in.get(0).rank() == 3 ? new int[] {p.batch(), p.outChannels(), p.outW()}
+                    : new int[] {p.batch(), p.outChannels(), p.outH(), p.outW()};
+            return List.of(TensorInfo.of(DType.FLOAT32, out));
+        }
+
+        @Override
+        public List<Tensor> forward(Node node, List<Tensor> in) {
+            Tensor x = in.get(0);
+            Tensor w = in.get(1);
+            Attributes a = node.attributes();
+            return List.of(Convolutions.convTranspose2d(x, w, optionalTensor(in, 2), a.getInts("strides", null),
+                    pads(node, x.shape(), w.shape()), a.getInts("output_padding", null), a.getInts("dilations", null),
+                    a.getInt("group", 1)));
+        }
+
+        @Override
+        public long macs(Node node, List<TensorInfo> in, List<TensorInfo> out) {
+            int[] w = in.get(1).shape();
+            long perInput = 1;
+            for (int i = 1; i < w.length; i++) {
+                perInput *= w[i];
+            }
+            return in.get(0).numel() * perInput;
+        }
+    }
+
+    /** ONNX Gemm: Y = alpha·op(A)·op(B) + beta·C, C broadcast to [M, N]. */
+    static final class Gemm extends Op {
+        Gemm() {
+            super("Gemm", Family.LINEAR, 2, 3, optional("alpha", FLOAT, 1.0), optional("beta", FLOAT, 1.0),
+                    optional("transA", INT, 0L), optional("transB", INT, 0L));
+        }
+
+        private static int[] mnk(Node node, int[] a, int[] b) {
+            boolean ta = node.attributes().getInt("transA", 0) != 0;
+            boolean tb = node.attributes().getInt("transB", 0) != 0;
+            if (a.length != 2 || b.length != 2) {
+                throw error(node, "A and B must be matrices, got " + Arrays.toString(a) + " and " + Arrays.toString(b));
+            }
+            int m = ta ? a[1] : a[0];
+            int k = ta ? a[0] : a[1];
+            int kb = tb ? b[1] : b[0];
+            int n = tb ? b[0] : b[1];
+            if (k != kb) {
+                throw error(node, "A " + Arrays.toString(a) + (ta ? "ᵀ" : "") + " and B " + Arrays.toString(b)
+                        + (tb ? "ᵀ" : "") + " do not agree on K (" + k + " vs " + kb + ")");
+            }
+            return new int[] {m, n, k};
+        }
+
+        @Override
+        public List<TensorInfo> inferShapes(Node node, List<TensorInfo> in) {
+            int[] mnk = mnk(node, in.get(0).shape(), in.get(1).shape());
+            TensorInfo c = optionalInfo(in, 2);
+            if (c != null) {
+                Shapes.broadcast(c.shape(), new int[] {mnk[0], mnk[1]});
+            }
+            return List.of(TensorInfo.of(DType.FLOAT32, mnk[0], mnk[1]));
+        }
+
+        @Override
+        public List<Tensor> forward(Node node, List<Tensor> in) {
+            Tensor a = in.get(0).cast(DType.FLOAT32);
+            Tensor b = in.get(1).cast(DType.FLOAT32);
+            int[] mnk = mnk(node, a.shape(), b.shape());
+            int m = mnk[0];
+            int n = mnk[1];
+            int k = mnk[2];
+            boolean ta = node.attributes().getInt("transA", 0) != 0;
+            boolean tb = node.attributes().getInt("transB", 0) != 0;
+            float alpha = node.attributes().getFloat("alpha", 1f);
+            float beta = node.attributes().getFloat("beta", 1f);
+            float[] y = new float[Shapes.numel(m, n)];
+            Kernels.get().gemmF32().gemm(ta, tb, m, n, k, a.floats(), 0, ta ? m : k, b.floats(), 0, tb ? k : n, y, 0, n,
+                    false);
+            if (alpha != 1f) {
+                for (int i = 0; i < y.length; i++) {
+                    y[i] *= alpha;
+                }
+            }
+            Tensor c = optionalTensor(in, 2);
+            if (c != null && beta != 0f) {
+                addBroadcast(y, m, n, c.cast(DType.FLOAT32), beta);
+            }
+            return List.of(Tensor.of(y, m, n));
+        }
+
+        /** y[m×n] += beta·c, with c of shape [], [n], [1, n], [m, 1], [m] or [m, n] broadcast. */
+        private static void addBroadcast(float[] y, int m, int n, Tensor c, float beta) {
+            int[] s = c.shape();
+            int[] full = Shapes.broadcast(s, new int[] {m, n});
+            if (full[0] != m || full[1] != n) {
+                throw new io.t2c.tensor.T2cException("Gemm: C " + Arrays.toString(s) + " does not broadcast to ["
+                        + m + ", " + n + "]");
+            }
+            int rows = s.length == 2 ? s[0] : 1;
+            int cols = s.length == 0 ? 1 : s[s.length - 1];
+            float[] cv = c.floats();
+            for (int i = 0; i < m; i++) {
+                int ci = rows == 1 ? 0 : i;
+                for (int j = 0; j < n; j++) {
+                    y[i * n + j] += beta * cv[ci * cols + (cols == 1 ? 0 : j)];
+                }
+            }
+        }
+
+        @Override
+        public long macs(Node node, List<TensorInfo> in, List<TensorInfo> out) {
+            int[] mnk = mnk(node, in.get(0).shape(), in.get(1).shape());
+            return (long) mnk[0] * mnk[1] * mnk[2];
+        }
+    }
+
+    /** numpy matmul: 1-D operands promoted, batch dimensions broadcast. */
+    static final class MatMul extends Op {
+        MatMul() {
+            super("MatMul", Family.LINEAR, 2, 2);
+        }
+
+        /** Output shape, or an error naming both shapes. */
+        static int[] shape(Node node, int[] a, int[] b) {
+            if (a.length == 0 || b.length == 0) {
+                throw error(node, "operands must have rank ≥ 1, got " + Arrays.toString(a) + " and " + Arrays.toString(b));
+            }
+            int[] a2 = a.length == 1 ? new int[] {1, a[0]} : a;
+            int[] b2 = b.length == 1 ? new int[] {b[0], 1} : b;
+            int k = a2[a2.length - 1];
+            if (k != b2[b2.length - 2]) {
+                throw error(node, "cannot multiply " + Arrays.toString(a) + " by " + Arrays.toString(b)
+                        + ": inner dimensions " + k + " and " + b2[b2.length - 2] + " differ");
+            }
+            int[] batch = Shapes.broadcast(Arrays.copyOf(a2, a2.length - 2), Arrays.copyOf(b2, b2.length - 2));
+            // batch + [m, n], dropping m when A was a vector and n when B was one (numpy's promotion undone).
+            java.util.List<Integer> out = new java.util.ArrayList<>();
+            for (int d : batch) {
+                out.add(d);
+            }
+            if (a.length > 1) {
+                out.add(a2[a2.length - 2]);
+            }
+            if (b.length > 1) {
+                out.add(b2[b2.length - 1]);
+            }
+            return out.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        @Override
+        public List<TensorInfo> inferShapes(Node node, List<TensorInfo> in) {
+            return List.of(TensorInfo.of(DType.FLOAT32, shape(node, in.get(0).shape(), in.get(1).shape())));
+        }
+
+        @Override
+        public List<Tensor> forward(Node node, List<Tensor> in) {
+            Tensor a = in.get(0).cast(DType.FLOAT32);
+            Tensor b = in.get(1).cast(DType.FLOAT32);
+            int[] outShape = shape(node, a.shape(), b.shape());
+            int[] as = a.rank() == 1 ? new int[] {1, a.dim(0)} : a.shape();
+            int[] bs = b.rank() == 1 ? new int[] {b.dim(0), 1} : b.shape();
+            int m = as[as.length - 2];
+            int k = as[as.length - 1];
+            int n = bs[bs.length - 1];
+            int[] aBatch = Arrays.copyOf(as, as.length - 2);
+            int[] bBatch = Arrays.copyOf(bs, bs.length - 2);
+            int[] batch = Shapes.broadcast(aBatch, bBatch);
+            int batches = Shapes.numel(batch);
+            float[] y = new float[Shapes.numel(outShape)];
+            GemmF32 gemm = Kernels.get().gemmF32();
+            float[] av = a.floats();
+            float[] bv = b.floats();
+            if (Shapes.numel(bBatch) == 1 && batches == Shapes.numel(aBatch)) {
+                // B shared by every batch (a linear layer): one GEMM over all rows of A.
+                gemm.gemm(false, false, batches * m, n, k, av, 0, k, bv, 0, n, y, 0, n, false);
+                return List.of(Tensor.of(y, outShape));
+            }
+            for (int i = 0; i < batches; i++) {
+                int ai = broadcastIndex(i, batch, aBatch);
+                int bi = broadcastIndex(i, batch, bBatch);
+                gemm.gemm(false, false, m, n, k, av, ai * m * k, k, bv, bi * k * n, n, y, i * m * n, n, false);
+            }
+            return List.of(Tensor.of(y, outShape));
+        }
+
+        /** Flat index into a (right-aligned, size-1-broadcast) operand batch shape for output batch index i. */
+        private static int broadcastIndex(int i, int[] out, int[] operand) {
+            int idx = 0;
+            int stride = 1;
+            int rem = i;
+            for (int d = out.length - 1; d >= 0; d--) {
+                int coord = rem % out[d];
+                rem /= out[d];
+                int od = d - (out.length - operand.length);
+                if (od >= 0) {
+                    if (operand[od] != 1) {
+                        idx += coord * stride;
+                    }
+                    stride *= operand[od];
+                }
+            }
+            return idx;
+        }
+
+        @Override
+        public long macs(Node node, List<TensorInfo> in, List<TensorInfo> out) {
+            int[] a = in.get(0).shape();
+            return out.get(0).numel() * a[a.length - 1];
+        }
+    }
+}
