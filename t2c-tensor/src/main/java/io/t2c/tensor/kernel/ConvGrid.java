@@ -67,21 +67,42 @@ final class ConvGrid {
 
     /** Fills {@code buf[0, length)} with the phase planes of {@code channels} input planes at {@code x[xOff...]}. */
     void fill(float[] x, int xOff, float[] buf) {
+        if (strideH == 1 && strideW == 1) {
+            fillUnstrided(x, xOff, buf);
+            return;
+        }
         java.util.Arrays.fill(buf, 0, length, 0f);
         for (int c = 0; c < channels; c++) {
             for (int iy = 0; iy < inH; iy++) {
                 int yp = iy + padTop;
                 int rowBase = (c * strideH + yp % strideH) * strideW * plane + (yp / strideH) * wq;
                 int src = xOff + (c * inH + iy) * inW;
-                if (strideW == 1) {
-                    System.arraycopy(x, src, buf, rowBase + padLeft, inW);
-                } else {
-                    for (int ix = 0; ix < inW; ix++) {
-                        int xp = ix + padLeft;
-                        buf[rowBase + (xp % strideW) * plane + xp / strideW] = x[src + ix];
+                // One pass per column phase, so the inner loop has no division.
+                for (int px = 0; px < strideW; px++) {
+                    int ix0 = Math.floorMod(px - padLeft, strideW);
+                    int dst = rowBase + px * plane + (ix0 + padLeft) / strideW;
+                    for (int ix = ix0; ix < inW; ix += strideW) {
+                        buf[dst++] = x[src + ix];
                     }
                 }
             }
         }
+    }
+
+    /** Stride 1: one plane per channel; copy the rows and zero only the padding around them. */
+    private void fillUnstrided(float[] x, int xOff, float[] buf) {
+        int right = wq - padLeft - inW;
+        for (int c = 0; c < channels; c++) {
+            int p0 = c * plane;
+            java.util.Arrays.fill(buf, p0, p0 + padTop * wq, 0f);
+            for (int iy = 0; iy < inH; iy++) {
+                int row = p0 + (iy + padTop) * wq;
+                java.util.Arrays.fill(buf, row, row + padLeft, 0f);
+                System.arraycopy(x, xOff + (c * inH + iy) * inW, buf, row + padLeft, inW);
+                java.util.Arrays.fill(buf, row + padLeft + inW, row + padLeft + inW + right, 0f);
+            }
+            java.util.Arrays.fill(buf, p0 + (padTop + inH) * wq, p0 + plane, 0f);
+        }
+        java.util.Arrays.fill(buf, channels * plane, length, 0f);
     }
 }

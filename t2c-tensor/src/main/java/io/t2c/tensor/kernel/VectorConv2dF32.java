@@ -1,7 +1,6 @@
 package io.t2c.tensor.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -173,8 +172,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
         int hw = p.inH() * p.inW();
         ConvGrid grid = new ConvGrid(1, p.inH(), p.inW(), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(),
                 p.padTop(), p.padLeft(), p.padBottom(), p.padRight(), p.dilationH(), p.dilationW(), oh, L);
-        int[] taps = grid.taps;
-        int wq = grid.wq;
+        Slots slots = new Slots(oh, ow, grid.wq);
         int tasks = p.batch() * c;
         long work = (long) tasks * mult * oh * ow * kk;
         Parallel.forRange(tasks, work < PanelGemm.PARALLEL_MIN_WORK ? tasks : 1, (t0, t1) -> {
@@ -185,41 +183,89 @@ final class VectorConv2dF32 implements Conv2dF32 {
                 int ci = t % c;
                 for (int m = 0; m < mult; m++) {
                     int o = ci * mult + m;
-                    int yOff = (img * p.outChannels() + o) * oh * ow;
                     float b = bias == null ? 0f : bias[o];
-                    depthwisePlane(buf, taps, wq, w, o * kk, kk, b, y, yOff, oh, ow);
+                    depthwisePlane(buf, grid.taps, slots, w, o * kk, kk, b, y, (img * p.outChannels() + o) * oh * ow);
                 }
             }
         });
     }
 
-    /** One output plane: per output row, one vector of columns at a time, all taps summed in a register. */
-    private static void depthwisePlane(float[] buf, int[] taps, int wq, float[] w, int wOff, int kk, float b,
-                                       float[] y, int yOff, int oh, int ow) {
+    /**
+     * The output plane cut into vector-wide slots: slot {@code s} covers {@code lanes[s]} output columns of one
+     * row, reads the grid from {@code src[s]} and writes the plane from {@code dst[s]}. Listing the slots of all
+     * rows lets the kernel run four independent accumulators even on narrow planes (7×7, 14×14).
+     */
+    static final class Slots {
+        final int count;
+        final int[] src;
+        final int[] dst;
+        final int[] lanes;
+
+        Slots(int oh, int ow, int wq) {
+            int perRow = (ow + L - 1) / L;
+            count = oh * perRow;
+            src = new int[count];
+            dst = new int[count];
+            lanes = new int[count];
+            int s = 0;
+            for (int i = 0; i < oh; i++) {
+                for (int j = 0; j < ow; j += L, s++) {
+                    src[s] = i * wq + j;
+                    dst[s] = i * ow + j;
+                    lanes[s] = Math.min(L, ow - j);
+                }
+            }
+        }
+    }
+
+    /**
+     * One output plane: four slots at a time, each with its own accumulator (a single chain of kh·kw dependent
+     * FMAs would be latency-bound), all taps summed in registers. Grid reads past a row's end land in the grid's
+     * next row or slack and only feed lanes that the masked store drops.
+     */
+    private static void depthwisePlane(float[] buf, int[] taps, Slots slots, float[] w, int wOff, int kk, float b,
+                                       float[] y, int yOff) {
         FloatVector bv = FloatVector.broadcast(S, b);
-        int bound = S.loopBound(ow);
-        for (int i = 0; i < oh; i++) {
-            int row = i * wq;
-            int dst = yOff + i * ow;
-            int j = 0;
-            for (; j < bound; j += L) {
-                FloatVector acc = bv;
-                int base = row + j;
-                for (int t = 0; t < kk; t++) {
-                    acc = FloatVector.broadcast(S, w[wOff + t]).fma(FloatVector.fromArray(S, buf, taps[t] + base), acc);
-                }
-                acc.intoArray(y, dst + j);
+        int[] src = slots.src;
+        int s = 0;
+        for (; s + 4 <= slots.count; s += 4) {
+            FloatVector a0 = bv;
+            FloatVector a1 = bv;
+            FloatVector a2 = bv;
+            FloatVector a3 = bv;
+            int s0 = src[s];
+            int s1 = src[s + 1];
+            int s2 = src[s + 2];
+            int s3 = src[s + 3];
+            for (int t = 0; t < kk; t++) {
+                FloatVector wv = FloatVector.broadcast(S, w[wOff + t]);
+                int tap = taps[t];
+                a0 = wv.fma(FloatVector.fromArray(S, buf, tap + s0), a0);
+                a1 = wv.fma(FloatVector.fromArray(S, buf, tap + s1), a1);
+                a2 = wv.fma(FloatVector.fromArray(S, buf, tap + s2), a2);
+                a3 = wv.fma(FloatVector.fromArray(S, buf, tap + s3), a3);
             }
-            if (j < ow) {
-                // Tail: lanes past ow read grid slack or the next row; they are masked off at the store.
-                VectorMask<Float> mask = S.indexInRange(j, ow);
-                FloatVector acc = bv;
-                int base = row + j;
-                for (int t = 0; t < kk; t++) {
-                    acc = FloatVector.broadcast(S, w[wOff + t]).fma(FloatVector.fromArray(S, buf, taps[t] + base), acc);
-                }
-                acc.intoArray(y, dst + j, mask);
+            store(a0, y, yOff, slots, s);
+            store(a1, y, yOff, slots, s + 1);
+            store(a2, y, yOff, slots, s + 2);
+            store(a3, y, yOff, slots, s + 3);
+        }
+        for (; s < slots.count; s++) {
+            FloatVector a0 = bv;
+            int s0 = src[s];
+            for (int t = 0; t < kk; t++) {
+                a0 = FloatVector.broadcast(S, w[wOff + t]).fma(FloatVector.fromArray(S, buf, taps[t] + s0), a0);
             }
+            store(a0, y, yOff, slots, s);
+        }
+    }
+
+    private static void store(FloatVector v, float[] y, int yOff, Slots slots, int s) {
+        int n = slots.lanes[s];
+        if (n == L) {
+            v.intoArray(y, yOff + slots.dst[s]);
+        } else {
+            v.intoArray(y, yOff + slots.dst[s], S.indexInRange(0, n));
         }
     }
 }

@@ -140,8 +140,6 @@ public final class VectorGemmS8 implements GemmS8 {
         void pack(int from, int len, int k0, int kc, float[] dst) {
             int nr = PanelGemm.NR;
             int mask = unsigned ? 0xFF : -1;
-            VectorOperators.Conversion<Byte, Integer> widen =
-                    unsigned ? VectorOperators.ZERO_EXTEND_B2I : VectorOperators.B2I;
             for (int q0 = 0; q0 < len; q0 += nr) {
                 int cc = Math.min(nr, len - q0);
                 int o = (q0 / nr) * kc * nr;
@@ -152,8 +150,8 @@ public final class VectorGemmS8 implements GemmS8 {
                     int src = off + k0 * ld + j0;
                     for (int kk = 0; kk < kc; kk++) {
                         int d = o + kk * nr;
-                        widen(ByteVector.fromArray(BS, b, src), widen).sub(z0).intoArray(dst, d);
-                        widen(ByteVector.fromArray(BS, b, src + L), widen).sub(z1).intoArray(dst, d + L);
+                        widen(ByteVector.fromArray(BS, b, src), unsigned).sub(z0).intoArray(dst, d);
+                        widen(ByteVector.fromArray(BS, b, src + L), unsigned).sub(z1).intoArray(dst, d + L);
                         src += ld;
                     }
                 } else {
@@ -171,8 +169,13 @@ public final class VectorGemmS8 implements GemmS8 {
             }
         }
 
-        private static FloatVector widen(ByteVector v, VectorOperators.Conversion<Byte, Integer> widen) {
-            return (FloatVector) v.convertShape(widen, PanelGemm.IS, 0).convert(VectorOperators.I2F, 0);
+        /** Bytes to floats. The conversions are constants in each branch: C2 only intrinsifies constant operators. */
+        private static FloatVector widen(ByteVector v, boolean unsigned) {
+            if (unsigned) {
+                return (FloatVector) v.convertShape(VectorOperators.ZERO_EXTEND_B2I, PanelGemm.IS, 0)
+                        .convert(VectorOperators.I2F, 0);
+            }
+            return (FloatVector) v.convertShape(VectorOperators.B2I, PanelGemm.IS, 0).convert(VectorOperators.I2F, 0);
         }
     }
 }
