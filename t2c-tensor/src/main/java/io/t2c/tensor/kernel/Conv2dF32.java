@@ -1,0 +1,20 @@
+package io.t2c.tensor.kernel;
+
+/**
+ * Float 2-D convolution, NCHW (ONNX Conv semantics, see {@link Conv2dParams} for shapes):
+ * {@code y[n, o, i, j] = bias[o] + Σ_{c, u, v} x[n, g·Cg + c, i·sH − padTop + u·dH, j·sW − padLeft + v·dW]
+ * · w[o, c, u, v]} with {@code g = o / (outChannels/groups)}, {@code Cg = inChannels/groups}, and x read as 0 outside
+ * the input. {@code y} is overwritten. Summation order is implementation defined (float rounding differs, see
+ * {@link GemmF32}); the output does not depend on the thread count.
+ */
+public interface Conv2dF32 {
+    /**
+     * Computes the convolution into {@code y}.
+     *
+     * @param x    input, {@code p.inputSize()} floats
+     * @param w    weights, {@code p.weightSize()} floats
+     * @param bias {@code p.outChannels()} floats, or null for none
+     * @param y    output, {@code p.outputSize()} floats, overwritten
+     */
+    void conv2d(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y);
+}

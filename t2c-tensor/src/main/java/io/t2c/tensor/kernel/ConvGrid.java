@@ -1,0 +1,108 @@
+package io.t2c.tensor.kernel;
+
+/**
+ * The "phase grid" layout that turns any strided, dilated, padded convolution window into contiguous reads.
+ *
+ * <p>The zero-padded input plane {@code [Hp = inH + padTop + padBottom, Wp = inW + padLeft + padRight]} is split
+ * into {@code strideH × strideW} phase planes of {@code Hq × Wq} ({@code Hq = ceil(Hp / strideH)},
+ * {@code Wq = ceil(Wp / strideW)}): phase {@code (py, px)} holds padded elements {@code (Y·sH + py, X·sW + px)}.
+ * Output position {@code (oy, ox)} is then placed at grid column {@code oy·Wq + ox}, and kernel tap {@code (u, v)}
+ * reads, for every output position at once, the contiguous run starting at
+ * {@code tap(u, v) = phase((u·dH) % sH, (v·dW) % sW) + ((u·dH) / sH)·Wq + (v·dW) / sW}. Grid columns with
+ * {@code ox ≥ outW} are computed and thrown away ({@code (Wq − outW) / Wq} of the work: 2/58 for a 3×3 pad-1 conv on
+ * a 56-wide image). For a valid output position the run never wraps into the next row: the last tap of the last
+ * output column is inside the padded width by the definition of outW.
+ */
+final class ConvGrid {
+    final int channels;
+    final int inH;
+    final int inW;
+    final int strideH;
+    final int strideW;
+    final int padTop;
+    final int padLeft;
+    final int hq;
+    final int wq;
+    /** Floats per phase plane. */
+    final int plane;
+    /** Grid columns: outH·Wq. */
+    final int cols;
+    /** Start of each (channel, u, v) tap run, in the order of a weight row [c, u, v]. */
+    final int[] taps;
+    /** Floats to allocate: all planes, plus slack so full vectors past the last grid column stay in bounds. */
+    final int length;
+
+    ConvGrid(int channels, int inH, int inW, int kernelH, int kernelW, int strideH, int strideW, int padTop,
+             int padLeft, int padBottom, int padRight, int dilationH, int dilationW, int outH, int slack) {
+        this.channels = channels;
+        this.inH = inH;
+        this.inW = inW;
+        this.strideH = strideH;
+        this.strideW = strideW;
+        this.padTop = padTop;
+        this.padLeft = padLeft;
+        int hp = inH + padTop + padBottom;
+        int wp = inW + padLeft + padRight;
+        this.hq = (hp + strideH - 1) / strideH;
+        this.wq = (wp + strideW - 1) / strideW;
+        this.plane = hq * wq;
+        this.cols = outH * wq;
+        this.taps = new int[channels * kernelH * kernelW];
+        int maxTap = 0;
+        int t = 0;
+        for (int c = 0; c < channels; c++) {
+            for (int u = 0; u < kernelH; u++) {
+                int dy = u * dilationH;
+                for (int v = 0; v < kernelW; v++) {
+                    int dx = v * dilationW;
+                    int phase = (c * strideH + dy % strideH) * strideW + dx % strideW;
+                    taps[t] = phase * plane + (dy / strideH) * wq + dx / strideW;
+                    maxTap = Math.max(maxTap, taps[t]);
+                    t++;
+                }
+            }
+        }
+        this.length = Math.max(channels * strideH * strideW * plane, maxTap + cols + slack);
+    }
+
+    /** Fills {@code buf[0, length)} with the phase planes of {@code channels} input planes at {@code x[xOff...]}. */
+    void fill(float[] x, int xOff, float[] buf) {
+        if (strideH == 1 && strideW == 1) {
+            fillUnstrided(x, xOff, buf);
+            return;
+        }
+        java.util.Arrays.fill(buf, 0, length, 0f);
+        for (int c = 0; c < channels; c++) {
+            for (int iy = 0; iy < inH; iy++) {
+                int yp = iy + padTop;
+                int rowBase = (c * strideH + yp % strideH) * strideW * plane + (yp / strideH) * wq;
+                int src = xOff + (c * inH + iy) * inW;
+                // One pass per column phase, so the inner loop has no division.
+                for (int px = 0; px < strideW; px++) {
+                    int ix0 = Math.floorMod(px - padLeft, strideW);
+                    int dst = rowBase + px * plane + (ix0 + padLeft) / strideW;
+                    for (int ix = ix0; ix < inW; ix += strideW) {
+                        buf[dst++] = x[src + ix];
+                    }
+                }
+            }
+        }
+    }
+
+    /** Stride 1: one plane per channel; copy the rows and zero only the padding around them. */
+    private void fillUnstrided(float[] x, int xOff, float[] buf) {
+        int right = wq - padLeft - inW;
+        for (int c = 0; c < channels; c++) {
+            int p0 = c * plane;
+            java.util.Arrays.fill(buf, p0, p0 + padTop * wq, 0f);
+            for (int iy = 0; iy < inH; iy++) {
+                int row = p0 + (iy + padTop) * wq;
+                java.util.Arrays.fill(buf, row, row + padLeft, 0f);
+                System.arraycopy(x, xOff + (c * inH + iy) * inW, buf, row + padLeft, inW);
+                java.util.Arrays.fill(buf, row + padLeft + inW, row + padLeft + inW + right, 0f);
+            }
+            java.util.Arrays.fill(buf, p0 + (padTop + inH) * wq, p0 + plane, 0f);
+        }
+        java.util.Arrays.fill(buf, channels * plane, length, 0f);
+    }
+}

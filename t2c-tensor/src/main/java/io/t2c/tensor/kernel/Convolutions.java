@@ -1,0 +1,156 @@
+package io.t2c.tensor.kernel;
+
+import io.t2c.tensor.DType;
+import io.t2c.tensor.T2cException;
+import io.t2c.tensor.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * Tensor-level convolutions on the kernels chosen by {@link Kernels#get()}, with ONNX attribute conventions.
+ *
+ * <p>Rank 4 tensors are 2-D convolutions: {@code x[N, C, H, W]}, {@code strides = [sH, sW]},
+ * {@code pads = [top, left, bottom, right]}, {@code dilations = [dH, dW]}. Rank 3 tensors are 1-D convolutions
+ * ({@code x[N, C, L]}, {@code strides = [s]}, {@code pads = [begin, end]}, {@code dilations = [d]}), run as 2-D with
+ * H = 1. A null array means the ONNX default (strides and dilations 1, pads 0). Shape mistakes throw
+ * {@link T2cException} naming both shapes.
+ */
+public final class Convolutions {
+    private Convolutions() {}
+
+    /** ONNX Conv: {@code y = conv(x, w) + bias}; {@code w[OC, C/groups, kH, kW]} (or {@code [OC, C/groups, k]}). */
+    public static Tensor conv2d(Tensor x, Tensor w, Tensor biasOrNull, int[] strides, int[] pads, int[] dilations,
+                                int groups) {
+        Conv2dParams p = conv2dParams(x.shape(), w.shape(), biasOrNull == null ? null : biasOrNull.shape(), strides,
+                pads, dilations, groups);
+        requireFloat("Conv", x, w, biasOrNull);
+        float[] y = new float[Math.toIntExact(p.outputSize())];
+        Kernels.get().conv2dF32().conv2d(p, x.floats(), w.floats(), biasOrNull == null ? null : biasOrNull.floats(),
+                y);
+        return x.rank() == 3 ? Tensor.of(y, p.batch(), p.outChannels(), p.outW())
+                : Tensor.of(y, p.batch(), p.outChannels(), p.outH(), p.outW());
+    }
+
+    /**
+     * ONNX ConvTranspose: {@code w[C, OC/groups, kH, kW]} (or {@code [C, OC/groups, k]}), {@code outputPadding =
+     * [oH, oW]} (or {@code [o]}), null for zeros.
+     */
+    public static Tensor convTranspose2d(Tensor x, Tensor w, Tensor biasOrNull, int[] strides, int[] pads,
+                                         int[] outputPadding, int[] dilations, int groups) {
+        ConvTranspose2dParams p = convTranspose2dParams(x.shape(), w.shape(),
+                biasOrNull == null ? null : biasOrNull.shape(), strides, pads, outputPadding, dilations, groups);
+        requireFloat("ConvTranspose", x, w, biasOrNull);
+        float[] y = new float[Math.toIntExact(p.outputSize())];
+        Kernels.get().convTranspose2dF32().convTranspose2d(p, x.floats(), w.floats(),
+                biasOrNull == null ? null : biasOrNull.floats(), y);
+        return x.rank() == 3 ? Tensor.of(y, p.batch(), p.outChannels(), p.outW())
+                : Tensor.of(y, p.batch(), p.outChannels(), p.outH(), p.outW());
+    }
+
+    /**
+     * Validates Conv shapes and attributes and returns the kernel parameters; {@code biasShape} may be null. Usable
+     * for shape inference: the output is {@code [batch, outChannels, outH, outW]} (rank 3: without outH).
+     */
+    public static Conv2dParams conv2dParams(int[] xShape, int[] wShape, int[] biasShape, int[] strides, int[] pads,
+                                            int[] dilations, int groups) {
+        int rank = checkRanks("Conv", xShape, wShape);
+        int[] s = spatial("Conv", "strides", strides, rank, 1);
+        int[] d = spatial("Conv", "dilations", dilations, rank, 1);
+        int[] pd = pads4("Conv", pads, rank);
+        int[] x = to4(xShape);
+        int[] w = to4(wShape);
+        if (groups < 1 || x[1] % groups != 0) {
+            throw new T2cException("Conv: group " + groups + " must divide the " + x[1] + " channels of input "
+                    + Arrays.toString(xShape));
+        }
+        if (w[1] * groups != x[1]) {
+            throw new T2cException("Conv: input " + Arrays.toString(xShape) + " has " + x[1] + " channels, weight "
+                    + Arrays.toString(wShape) + " expects " + w[1] + " x group " + groups + " = " + (w[1] * groups));
+        }
+        if (w[0] % groups != 0) {
+            throw new T2cException("Conv: weight " + Arrays.toString(wShape) + " has " + w[0]
+                    + " output channels, not a multiple of group " + groups);
+        }
+        checkBias("Conv", biasShape, w[0], wShape);
+        return new Conv2dParams(x[0], x[1], x[2], x[3], w[0], w[2], w[3], s[0], s[1], pd[0], pd[1], pd[2], pd[3],
+                d[0], d[1], groups);
+    }
+
+    /** Validates ConvTranspose shapes and attributes and returns the kernel parameters. */
+    public static ConvTranspose2dParams convTranspose2dParams(int[] xShape, int[] wShape, int[] biasShape,
+                                                              int[] strides, int[] pads, int[] outputPadding,
+                                                              int[] dilations, int groups) {
+        int rank = checkRanks("ConvTranspose", xShape, wShape);
+        int[] s = spatial("ConvTranspose", "strides", strides, rank, 1);
+        int[] d = spatial("ConvTranspose", "dilations", dilations, rank, 1);
+        int[] op = spatial("ConvTranspose", "output_padding", outputPadding, rank, 0);
+        int[] pd = pads4("ConvTranspose", pads, rank);
+        int[] x = to4(xShape);
+        int[] w = to4(wShape);
+        if (w[0] != x[1]) {
+            throw new T2cException("ConvTranspose: input " + Arrays.toString(xShape) + " has " + x[1]
+                    + " channels, weight " + Arrays.toString(wShape) + " expects " + w[0]
+                    + " (ConvTranspose weights are [C, OC/group, kH, kW])");
+        }
+        if (groups < 1 || x[1] % groups != 0) {
+            throw new T2cException("ConvTranspose: group " + groups + " must divide the " + x[1]
+                    + " channels of input " + Arrays.toString(xShape));
+        }
+        checkBias("ConvTranspose", biasShape, w[1] * groups, wShape);
+        return new ConvTranspose2dParams(x[0], x[1], x[2], x[3], w[1] * groups, w[2], w[3], s[0], s[1],
+                pd[0], pd[1], pd[2], pd[3], op[0], op[1], d[0], d[1], groups);
+    }
+
+    private static int checkRanks(String op, int[] x, int[] w) {
+        if ((x.length != 3 && x.length != 4) || w.length != x.length) {
+            throw new T2cException(op + ": expects input and weight of rank 4 (2-D) or rank 3 (1-D), got input "
+                    + Arrays.toString(x) + " and weight " + Arrays.toString(w));
+        }
+        return x.length;
+    }
+
+    private static void checkBias(String op, int[] bias, int oc, int[] wShape) {
+        if (bias != null && (bias.length != 1 || bias[0] != oc)) {
+            throw new T2cException(op + ": bias " + Arrays.toString(bias) + " must be [" + oc
+                    + "], one value per output channel of weight " + Arrays.toString(wShape));
+        }
+    }
+
+    private static void requireFloat(String op, Tensor x, Tensor w, Tensor b) {
+        if (x.dtype() != DType.FLOAT32 || w.dtype() != DType.FLOAT32 || (b != null && b.dtype() != DType.FLOAT32)) {
+            throw new T2cException(op + ": expects FLOAT32 tensors, got input " + x.dtype() + ", weight " + w.dtype()
+                    + (b == null ? "" : ", bias " + b.dtype()));
+        }
+    }
+
+    /** [N, C, L] → [N, C, 1, L]. */
+    private static int[] to4(int[] shape) {
+        return shape.length == 4 ? shape : new int[] {shape[0], shape[1], 1, shape[2]};
+    }
+
+    /** Per-axis attribute as [h, w]; 1-D attributes get h = {@code dflt}... except strides/dilations h = 1. */
+    private static int[] spatial(String op, String name, int[] v, int rank, int dflt) {
+        int axes = rank - 2;
+        if (v == null) {
+            return new int[] {dflt, dflt};
+        }
+        if (v.length != axes) {
+            throw new T2cException(op + ": " + name + " " + Arrays.toString(v) + " must have " + axes
+                    + " value(s) for a rank-" + rank + " input");
+        }
+        return axes == 2 ? v.clone() : new int[] {dflt, v[0]};
+    }
+
+    /** ONNX pads as [top, left, bottom, right]. */
+    private static int[] pads4(String op, int[] pads, int rank) {
+        int axes = rank - 2;
+        if (pads == null) {
+            return new int[4];
+        }
+        if (pads.length != 2 * axes) {
+            throw new T2cException(op + ": pads " + Arrays.toString(pads) + " must have " + (2 * axes)
+                    + " values (begins, then ends) for a rank-" + rank + " input");
+        }
+        return axes == 2 ? pads.clone() : new int[] {0, pads[0], 0, pads[1]};
+    }
+}

@@ -1,0 +1,46 @@
+package io.t2c.tensor.kernel;
+
+/** Reference {@link Conv2dF32}: direct loops, one thread, float accumulation starting from the bias. */
+public final class ScalarConv2dF32 implements Conv2dF32 {
+    @Override
+    public void conv2d(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y) {
+        p.checkArrays(x, w, bias, y);
+        int c = p.inChannels();
+        int h = p.inH();
+        int wd = p.inW();
+        int oc = p.outChannels();
+        int kh = p.kernelH();
+        int kw = p.kernelW();
+        int oh = p.outH();
+        int ow = p.outW();
+        int cg = p.groupInChannels();
+        int ocg = p.groupOutChannels();
+        for (int n = 0; n < p.batch(); n++) {
+            for (int o = 0; o < oc; o++) {
+                int g = o / ocg;
+                for (int i = 0; i < oh; i++) {
+                    for (int j = 0; j < ow; j++) {
+                        float s = bias == null ? 0f : bias[o];
+                        for (int ci = 0; ci < cg; ci++) {
+                            int xc = ((n * c) + g * cg + ci) * h;
+                            for (int u = 0; u < kh; u++) {
+                                int iy = i * p.strideH() - p.padTop() + u * p.dilationH();
+                                if (iy < 0 || iy >= h) {
+                                    continue;
+                                }
+                                for (int v = 0; v < kw; v++) {
+                                    int ix = j * p.strideW() - p.padLeft() + v * p.dilationW();
+                                    if (ix < 0 || ix >= wd) {
+                                        continue;
+                                    }
+                                    s += x[(xc + iy) * wd + ix] * w[((o * cg + ci) * kh + u) * kw + v];
+                                }
+                            }
+                        }
+                        y[((n * oc + o) * oh + i) * ow + j] = s;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package io.t2c.tensor.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vector species every {@code Vector*} kernel uses, computed once. This is the only class whose static
+ * initializer touches the Vector API, and it is loaded only after {@link Kernels} has checked that the
+ * {@code jdk.incubator.vector} module is readable (Lucene's {@code PanamaVectorConstants} pattern).
+ *
+ * <p>{@code -Dt2c.vectorBits=256} (or 128, 512) forces a narrower or wider shape than the CPU's preferred one, so the
+ * kernels' 256-bit paths can be tested on an AVX-512 machine.
+ */
+final class VectorConstants {
+    /** Float species of the kernels: the CPU's preferred shape unless {@code -Dt2c.vectorBits} says otherwise. */
+    static final VectorSpecies<Float> FLOAT = floatSpecies();
+    /** Int species of the same bit size as {@link #FLOAT}, so F2I conversions keep the lane count. */
+    static final VectorSpecies<Integer> INT = VectorSpecies.of(int.class, FLOAT.vectorShape());
+    /** Floats per vector. */
+    static final int FLOAT_LANES = FLOAT.length();
+
+    private VectorConstants() {}
+
+    private static VectorSpecies<Float> floatSpecies() {
+        Integer bits = Integer.getInteger("t2c.vectorBits");
+        if (bits == null) {
+            return FloatVector.SPECIES_PREFERRED;
+        }
+        return VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
+    }
+
+    /** Bit size of the preferred shape on this CPU, before any override. */
+    static int preferredBits() {
+        return VectorShape.preferredShape().vectorBitSize();
+    }
+}

@@ -1,0 +1,271 @@
+package io.t2c.tensor.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link Conv2dF32} on the vector GEMM.
+ * <ul>
+ *   <li><b>General convs</b> are an implicit GEMM per (image, group): {@code Y[ocg × outH·outW] = W[ocg × cg·kh·kw] ·
+ *       col}. The weights are packed once per call; the column matrix is never built: B panels are packed straight
+ *       from a {@link ConvGrid} copy of the input, where every row of {@code col} is a contiguous run, so packing is
+ *       two vector copies per row of a panel.
+ *   <li><b>1×1, stride 1, no pad</b> convs multiply the input planes directly ({@code col} is the input).
+ *   <li><b>Depthwise</b> convs ({@code groups == inChannels}, any channel multiplier) run a dedicated loop: one
+ *       vector of output columns per step, all kh·kw taps accumulated in a register, reading the channel's
+ *       {@link ConvGrid} contiguously.
+ * </ul>
+ * Threads: over (image, group) pairs when there are enough of them, else inside each GEMM (over output columns);
+ * depthwise over (image, channel).
+ */
+final class VectorConv2dF32 implements Conv2dF32 {
+    private static final VectorSpecies<Float> S = PanelGemm.S;
+    private static final int L = PanelGemm.L;
+
+    private final VectorGemmF32 gemm;
+
+    VectorConv2dF32(VectorGemmF32 gemm) {
+        this.gemm = gemm;
+    }
+
+    @Override
+    public void conv2d(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y) {
+        p.checkArrays(x, w, bias, y);
+        if (p.batch() == 0) {
+            return;
+        }
+        if (p.isDepthwise()) {
+            depthwise(p, x, w, bias, y);
+        } else {
+            viaGemm(p, x, w, bias, y);
+        }
+    }
+
+    // ---- implicit GEMM ----
+
+    private void viaGemm(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y) {
+        int groups = p.groups();
+        int cg = p.groupInChannels();
+        int ocg = p.groupOutChannels();
+        int k = cg * p.kernelH() * p.kernelW();
+        int oh = p.outH();
+        int ow = p.outW();
+        int n = oh * ow;
+        int hw = p.inH() * p.inW();
+        boolean pointwise = p.kernelH() == 1 && p.kernelW() == 1 && p.strideH() == 1 && p.strideW() == 1
+                && p.padTop() == 0 && p.padLeft() == 0 && p.padBottom() == 0 && p.padRight() == 0;
+        ConvGrid grid = pointwise ? null : new ConvGrid(cg, p.inH(), p.inW(), p.kernelH(), p.kernelW(),
+                p.strideH(), p.strideW(), p.padTop(), p.padLeft(), p.padBottom(), p.padRight(), p.dilationH(),
+                p.dilationW(), oh, PanelGemm.NR);
+        // When the grid is as wide as the output, GEMM writes y directly; otherwise into scratch, then compacted.
+        boolean direct = pointwise || grid.wq == ow;
+        int cols = pointwise ? n : grid.cols;
+        PackedA[] packed = new PackedA[groups];
+        for (int g = 0; g < groups; g++) {
+            packed[g] = gemm.packA(false, ocg, k, w, g * ocg * k, k);
+        }
+        int tasks = p.batch() * groups;
+        Parallel.RangeBody body = (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                int img = t / groups;
+                int g = t % groups;
+                int xOff = (img * p.inChannels() + g * cg) * hw;
+                int yOff = (img * p.outChannels() + g * ocg) * n;
+                PanelGemm.Source b;
+                if (pointwise) {
+                    b = new PanelGemm.MatrixB(false, x, xOff, hw);
+                } else {
+                    float[] buf = ThreadBuffers.get(ThreadBuffers.GRID, grid.length);
+                    grid.fill(x, xOff, buf);
+                    b = new GridB(buf, grid.taps);
+                }
+                PanelGemm.Source a = new PanelGemm.Prepacked(packed[g].data, k * PanelGemm.MR);
+                if (direct) {
+                    if (bias != null) {
+                        for (int o = 0; o < ocg; o++) {
+                            java.util.Arrays.fill(y, yOff + o * n, yOff + (o + 1) * n, bias[g * ocg + o]);
+                        }
+                    }
+                    PanelGemm.run(ocg, n, k, Integer.MAX_VALUE, a, b, new PanelGemm.F32Sink(y, yOff, n),
+                            bias != null);
+                } else {
+                    float[] out = ThreadBuffers.get(ThreadBuffers.GEMM_OUT, (long) ocg * cols);
+                    PanelGemm.run(ocg, cols, k, Integer.MAX_VALUE, a, b, new PanelGemm.F32Sink(out, 0, cols),
+                            false);
+                    for (int o = 0; o < ocg; o++) {
+                        float bo = bias == null ? 0f : bias[g * ocg + o];
+                        compactRows(out, o * cols, grid.wq, y, yOff + o * n, ow, oh, bo);
+                    }
+                }
+            }
+        };
+        if (splitOuter(tasks, (long) ocg * n * k)) {
+            Parallel.forRange(tasks, 1, body);
+        } else {
+            body.run(0, tasks);
+        }
+    }
+
+    /**
+     * Whether to split (image, group) pairs over threads rather than parallelise each GEMM: when the pairs divide
+     * evenly or are plenty, and each is worth a task.
+     */
+    static boolean splitOuter(int tasks, long workPerTask) {
+        int threads = Parallel.threads();
+        return threads > 1 && tasks > 1 && (tasks % threads == 0 || tasks >= 4 * threads)
+                && workPerTask * tasks >= PanelGemm.PARALLEL_MIN_WORK;
+    }
+
+    /** Copies {@code rows} rows of {@code width} floats from a grid of row pitch {@code pitch}, adding {@code b}. */
+    private static void compactRows(float[] src, int s, int pitch, float[] dst, int d, int width, int rows, float b) {
+        FloatVector bv = FloatVector.broadcast(S, b);
+        int bound = S.loopBound(width);
+        for (int r = 0; r < rows; r++) {
+            int i = 0;
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(S, src, s + i).add(bv).intoArray(dst, d + i);
+            }
+            for (; i < width; i++) {
+                dst[d + i] = src[s + i] + b;
+            }
+            s += pitch;
+            d += width;
+        }
+    }
+
+    /** B panels from a conv grid: row {@code kk} of column panel {@code j} is {@code buf[taps[kk] + j ...]}. */
+    static final class GridB extends PanelGemm.Source {
+        private final float[] buf;
+        private final int[] taps;
+
+        GridB(float[] buf, int[] taps) {
+            this.buf = buf;
+            this.taps = taps;
+        }
+
+        @Override
+        void pack(int from, int len, int k0, int kc, float[] dst) {
+            int nr = PanelGemm.NR;
+            // Full-width copies even for the last, partial panel: the grid's slack keeps them in bounds and the
+            // extra columns are never stored.
+            for (int q0 = 0; q0 < len; q0 += nr) {
+                int d = (q0 / nr) * kc * nr;
+                int j = from + q0;
+                for (int kk = 0; kk < kc; kk++) {
+                    int src = taps[k0 + kk] + j;
+                    FloatVector.fromArray(S, buf, src).intoArray(dst, d);
+                    FloatVector.fromArray(S, buf, src + L).intoArray(dst, d + L);
+                    d += nr;
+                }
+            }
+        }
+    }
+
+    // ---- depthwise ----
+
+    private static void depthwise(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y) {
+        int c = p.inChannels();
+        int mult = p.outChannels() / c;
+        int kk = p.kernelH() * p.kernelW();
+        int oh = p.outH();
+        int ow = p.outW();
+        int hw = p.inH() * p.inW();
+        ConvGrid grid = new ConvGrid(1, p.inH(), p.inW(), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(),
+                p.padTop(), p.padLeft(), p.padBottom(), p.padRight(), p.dilationH(), p.dilationW(), oh, L);
+        Slots slots = new Slots(oh, ow, grid.wq);
+        int tasks = p.batch() * c;
+        long work = (long) tasks * mult * oh * ow * kk;
+        Parallel.forRange(tasks, work < PanelGemm.PARALLEL_MIN_WORK ? tasks : 1, (t0, t1) -> {
+            float[] buf = ThreadBuffers.get(ThreadBuffers.DEPTHWISE, grid.length);
+            for (int t = t0; t < t1; t++) {
+                grid.fill(x, t * hw, buf);
+                int img = t / c;
+                int ci = t % c;
+                for (int m = 0; m < mult; m++) {
+                    int o = ci * mult + m;
+                    float b = bias == null ? 0f : bias[o];
+                    depthwisePlane(buf, grid.taps, slots, w, o * kk, kk, b, y, (img * p.outChannels() + o) * oh * ow);
+                }
+            }
+        });
+    }
+
+    /**
+     * The output plane cut into vector-wide slots: slot {@code s} covers {@code lanes[s]} output columns of one
+     * row, reads the grid from {@code src[s]} and writes the plane from {@code dst[s]}. Listing the slots of all
+     * rows lets the kernel run four independent accumulators even on narrow planes (7×7, 14×14).
+     */
+    static final class Slots {
+        final int count;
+        final int[] src;
+        final int[] dst;
+        final int[] lanes;
+
+        Slots(int oh, int ow, int wq) {
+            int perRow = (ow + L - 1) / L;
+            count = oh * perRow;
+            src = new int[count];
+            dst = new int[count];
+            lanes = new int[count];
+            int s = 0;
+            for (int i = 0; i < oh; i++) {
+                for (int j = 0; j < ow; j += L, s++) {
+                    src[s] = i * wq + j;
+                    dst[s] = i * ow + j;
+                    lanes[s] = Math.min(L, ow - j);
+                }
+            }
+        }
+    }
+
+    /**
+     * One output plane: four slots at a time, each with its own accumulator (a single chain of kh·kw dependent
+     * FMAs would be latency-bound), all taps summed in registers. Grid reads past a row's end land in the grid's
+     * next row or slack and only feed lanes that the masked store drops.
+     */
+    private static void depthwisePlane(float[] buf, int[] taps, Slots slots, float[] w, int wOff, int kk, float b,
+                                       float[] y, int yOff) {
+        FloatVector bv = FloatVector.broadcast(S, b);
+        int[] src = slots.src;
+        int s = 0;
+        for (; s + 4 <= slots.count; s += 4) {
+            FloatVector a0 = bv;
+            FloatVector a1 = bv;
+            FloatVector a2 = bv;
+            FloatVector a3 = bv;
+            int s0 = src[s];
+            int s1 = src[s + 1];
+            int s2 = src[s + 2];
+            int s3 = src[s + 3];
+            for (int t = 0; t < kk; t++) {
+                FloatVector wv = FloatVector.broadcast(S, w[wOff + t]);
+                int tap = taps[t];
+                a0 = wv.fma(FloatVector.fromArray(S, buf, tap + s0), a0);
+                a1 = wv.fma(FloatVector.fromArray(S, buf, tap + s1), a1);
+                a2 = wv.fma(FloatVector.fromArray(S, buf, tap + s2), a2);
+                a3 = wv.fma(FloatVector.fromArray(S, buf, tap + s3), a3);
+            }
+            store(a0, y, yOff, slots, s);
+            store(a1, y, yOff, slots, s + 1);
+            store(a2, y, yOff, slots, s + 2);
+            store(a3, y, yOff, slots, s + 3);
+        }
+        for (; s < slots.count; s++) {
+            FloatVector a0 = bv;
+            int s0 = src[s];
+            for (int t = 0; t < kk; t++) {
+                a0 = FloatVector.broadcast(S, w[wOff + t]).fma(FloatVector.fromArray(S, buf, taps[t] + s0), a0);
+            }
+            store(a0, y, yOff, slots, s);
+        }
+    }
+
+    private static void store(FloatVector v, float[] y, int yOff, Slots slots, int s) {
+        int n = slots.lanes[s];
+        if (n == L) {
+            v.intoArray(y, yOff + slots.dst[s]);
+        } else {
+            v.intoArray(y, yOff + slots.dst[s], S.indexInRange(0, n));
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.t2c.tensor.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class Conv2dF32Test {
+
+    static void checkOne(Conv2dF32 conv, Random r, Conv2dParams p, boolean withBias) {
+        float[] x = Ref.randomFloats(r, (int) p.inputSize());
+        float[] w = Ref.randomFloats(r, (int) p.weightSize());
+        float[] bias = withBias ? Ref.randomFloats(r, p.outChannels()) : null;
+        float[] y = Ref.randomFloats(r, (int) p.outputSize()); // garbage: must be overwritten
+        conv.conv2d(p, x, w, bias, y);
+        double[][] want = Ref.conv2d(p, x, w, bias);
+        int depth = p.groupInChannels() * p.kernelH() * p.kernelW();
+        Ref.assertClose(conv.getClass().getSimpleName() + " " + p + (withBias ? " +bias" : ""), want[0], want[1],
+                depth, i -> y[i]);
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.t2c.tensor.kernel.Ref#both")
+    void namedCases(Kernels kernels) {
+        Conv2dF32 conv = kernels.conv2dF32();
+        Random r = new Random(20);
+        int lanes = Ref.lanes();
+        // 3×3 pad 1, output widths around vector multiples.
+        for (int w : new int[] {1, lanes - 1, lanes, lanes + 1, 2 * lanes + 1}) {
+            checkOne(conv, r, Conv2dParams.of(1, 5, 6, w, 7, 3, 1, 1, 1, 1), true);
+        }
+        // 1×1 stride 1 (direct GEMM), 1×1 stride 2, 1×1 with pads.
+        checkOne(conv, r, Conv2dParams.of(2, 9, 5, 7, 13, 1, 1, 0, 1, 1), true);
+        checkOne(conv, r, Conv2dParams.of(1, 9, 9, 11, 8, 1, 2, 0, 1, 1), false);
+        checkOne(conv, r, Conv2dParams.of(1, 4, 3, 3, 5, 1, 1, 1, 1, 1), true);
+        // Strides, dilations, asymmetric pads, non-square kernels.
+        checkOne(conv, r, new Conv2dParams(1, 3, 11, 13, 6, 3, 5, 2, 3, 0, 2, 1, 0, 1, 1, 1), true);
+        checkOne(conv, r, new Conv2dParams(2, 4, 12, 10, 5, 3, 3, 1, 1, 2, 1, 0, 3, 2, 3, 1), false);
+        checkOne(conv, r, new Conv2dParams(1, 2, 9, 17, 3, 2, 4, 3, 2, 1, 3, 2, 0, 2, 1, 1), true);
+        // Stem-like: 7×7 stride 2 pad 3.
+        checkOne(conv, r, Conv2dParams.of(1, 3, 20, 22, 8, 7, 2, 3, 1, 1), true);
+        // Groups (not depthwise), depthwise, depthwise with channel multiplier 2 and 3, strided depthwise.
+        checkOne(conv, r, Conv2dParams.of(2, 8, 7, 9, 12, 3, 1, 1, 1, 4), true);
+        checkOne(conv, r, Conv2dParams.of(2, 6, 9, 2 * lanes + 3, 6, 3, 1, 1, 1, 6), true);
+        checkOne(conv, r, Conv2dParams.of(1, 4, 8, 8, 8, 3, 1, 1, 1, 4), false);
+        checkOne(conv, r, new Conv2dParams(1, 3, 10, 13, 9, 5, 3, 2, 2, 2, 1, 1, 0, 1, 2, 3), true);
+        checkOne(conv, r, new Conv2dParams(1, 5, 15, 15, 5, 3, 3, 2, 2, 0, 0, 1, 1, 1, 1, 5), true);
+        // One input channel, one output channel.
+        checkOne(conv, r, Conv2dParams.of(3, 1, 6, 6, 1, 3, 1, 0, 1, 1), true);
+        // 1-D (H = 1): plain, strided + dilated + asymmetric pads, depthwise.
+        checkOne(conv, r, new Conv2dParams(2, 6, 1, 50, 10, 1, 3, 1, 1, 0, 1, 0, 1, 1, 1, 1), true);
+        checkOne(conv, r, new Conv2dParams(1, 4, 1, 37, 6, 1, 5, 1, 2, 0, 3, 0, 1, 1, 2, 2), true);
+        checkOne(conv, r, new Conv2dParams(1, 8, 1, 40, 8, 1, 7, 1, 1, 0, 3, 0, 3, 1, 1, 8), true);
+        // Kernel as large as the padded input (output 1×1).
+        checkOne(conv, r, new Conv2dParams(1, 3, 4, 5, 2, 5, 6, 1, 1, 1, 1, 0, 0, 1, 1, 1), true);
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.t2c.tensor.kernel.Ref#both")
+    void randomShapes(Kernels kernels) {
+        Random r = new Random(21);
+        for (int it = 0; it < 40; it++) {
+            int groups = switch (r.nextInt(4)) {
+                case 0 -> 1 + r.nextInt(3);
+                case 1 -> 0; // depthwise, set below
+                default -> 1;
+            };
+            int cg = 1 + r.nextInt(5);
+            int c = groups == 0 ? 1 + r.nextInt(6) : cg * groups;
+            if (groups == 0) {
+                groups = c;
+            }
+            int oc = groups * (1 + r.nextInt(groups == c ? 2 : 6));
+            int kh = 1 + r.nextInt(4);
+            int kw = 1 + r.nextInt(4);
+            int sh = 1 + r.nextInt(3);
+            int sw = 1 + r.nextInt(3);
+            int dh = 1 + r.nextInt(2);
+            int dw = 1 + r.nextInt(2);
+            int[] pads = {r.nextInt(3), r.nextInt(3), r.nextInt(3), r.nextInt(3)};
+            int h = (kh - 1) * dh + 1 + r.nextInt(12);
+            int w = (kw - 1) * dw + 1 + r.nextInt(30);
+            Conv2dParams p = new Conv2dParams(1 + r.nextInt(2), c, h, w, oc, kh, kw, sh, sw, pads[0], pads[1],
+                    pads[2], pads[3], dh, dw, groups);
+            checkOne(kernels.conv2dF32(), r, p, r.nextBoolean());
+        }
+    }
+
+    /** Large enough for the GEMM to split over threads and to cross the K block: a small ResNet-like layer. */
+    @ParameterizedTest
+    @MethodSource("io.t2c.tensor.kernel.Ref#both")
+    void resnetLikeLayer(Kernels kernels) {
+        Random r = new Random(22);
+        checkOne(kernels.conv2dF32(), r, Conv2dParams.of(1, 32, 14, 14, 24, 3, 1, 1, 1, 1), true);
+        checkOne(kernels.conv2dF32(), r, Conv2dParams.of(1, 64, 16, 16, 40, 1, 1, 0, 1, 1), false);
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.t2c.tensor.kernel.Ref#both")
+    void emptyBatch(Kernels kernels) {
+        Conv2dParams p = Conv2dParams.of(0, 3, 5, 5, 4, 3, 1, 1, 1, 1);
+        float[] y = new float[0];
+        kernels.conv2dF32().conv2d(p, new float[0], new float[(int) p.weightSize()], null, y);
+        assertEquals(0, y.length);
+    }
+}

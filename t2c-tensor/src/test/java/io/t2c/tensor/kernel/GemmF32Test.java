@@ -1,0 +1,156 @@
+package io.t2c.tensor.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class GemmF32Test {
+
+    /**
+     * Runs one GEMM call on {@code gemm} with padded leading dimensions and offsets and checks every element of C
+     * against the float64 reference, and that nothing outside the m×n window of C changed.
+     */
+    static void checkOne(GemmF32 gemm, Random r, boolean ta, boolean tb, int m, int n, int k, boolean accumulate,
+                         int prepack) {
+        int padA = r.nextInt(3);
+        int padB = r.nextInt(3);
+        int padC = r.nextInt(3);
+        int aOff = r.nextInt(4);
+        int bOff = r.nextInt(4);
+        int cOff = r.nextInt(4);
+        int lda = (ta ? m : k) + padA;
+        int ldb = (tb ? k : n) + padB;
+        int ldc = n + padC;
+        float[] a = Ref.randomFloats(r, aOff + (ta ? k : m) * Math.max(lda, 1) + 3);
+        float[] b = Ref.randomFloats(r, bOff + (tb ? n : k) * Math.max(ldb, 1) + 3);
+        float[] c = Ref.randomFloats(r, cOff + m * ldc + 3);
+        float[] c0 = c.clone();
+        double[][] want = Ref.gemm(ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c0, cOff, ldc, accumulate);
+        String what = gemm.getClass().getSimpleName() + (ta ? " Aᵀ" : " A") + (tb ? "·Bᵀ " : "·B ") + m + "x" + n
+                + "x" + k + (accumulate ? " +=" : " =") + (prepack == 1 ? " packedA" : prepack == 2 ? " packedB" : "");
+        switch (prepack) {
+            case 1 -> gemm.gemm(gemm.packA(ta, m, k, a, aOff, lda), tb, n, b, bOff, ldb, c, cOff, ldc, accumulate);
+            case 2 -> gemm.gemm(ta, m, a, aOff, lda, gemm.packB(tb, k, n, b, bOff, ldb), c, cOff, ldc, accumulate);
+            default -> gemm.gemm(ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        }
+        Ref.assertClose(what, want[0], want[1], k, i -> c[cOff + (i / Math.max(n, 1)) * ldc + i % Math.max(n, 1)]);
+        for (int i = 0; i < c.length; i++) {
+            int rel = i - cOff;
+            boolean inside = ldc > 0 && rel >= 0 && rel / ldc < m && rel % ldc < n;
+            if (!inside) {
+                assertEquals(c0[i], c[i], what + ": element " + i + " outside C was written");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.t2c.tensor.kernel.Ref#both")
+    void edgeSizesAllTransposes(Kernels kernels) {
+        GemmF32 gemm = kernels.gemmF32();
+        int lanes = Ref.lanes();
+        int[] ms = {0, 1, 5, 6, 7, 13};
+        int[] ns = {0, 1, lanes - 1, lanes, lanes + 1, 2 * lanes - 1, 2 * lanes + 1, 3 * lanes + 3};
+        int[] ks = {0, 1, 3, lanes + 1};
+        Random r = new Random(1);
+        for (int m : ms) {
+            for (int n : ns) {
+                for (int k : ks) {
+                    for (int t = 0; t < 4; t++) {
+                        checkOne(gemm, r, (t & 1) != 0, (t & 2) != 0, m, n, k, r.nextBoolean(), 0);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.t2c.tensor.kernel.Ref#both")
+    void randomShapes(Kernels kernels) {
+        Random r = new Random(2);
+        for (int it = 0; it < 40; it++) {
+            int m = 1 + r.nextInt(it < 30 ? 40 : 140);
+            int n = 1 + r.nextInt(it < 30 ? 70 : 200);
+            int k = 1 + r.nextInt(it < 30 ? 70 : 300);
+            checkOne(kernels.gemmF32(), r, r.nextBoolean(), r.nextBoolean(), m, n, k, r.nextBoolean(), r.nextInt(3));
+        }
+    }
+
+    /** Shapes that cross the K, M and N block sizes and are large enough to be split over threads. */
+    @ParameterizedTest
+    @MethodSource("io.t2c.tensor.kernel.Ref#both")
+    void blockAndThreadBoundaries(Kernels kernels) {
+        GemmF32 gemm = kernels.gemmF32();
+        Random r = new Random(3);
+        checkOne(gemm, r, false, false, PanelGemm.MC + 7, 70, PanelGemm.KC + 45, true, 0);
+        checkOne(gemm, r, true, true, PanelGemm.MC + 7, 70, PanelGemm.KC + 45, false, 0);
+        checkOne(gemm, r, false, true, 7, PanelGemm.NC + 40, 5, false, 0);
+        checkOne(gemm, r, false, false, 130, 260, 64, false, 0);   // split over column panels
+        checkOne(gemm, r, true, false, 300, 40, 100, true, 0);     // split over row panels
+        checkOne(gemm, r, false, false, 130, 260, 64, true, 1);
+        checkOne(gemm, r, false, true, 300, 40, 100, false, 2);
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.t2c.tensor.kernel.Ref#both")
+    void packedOperandsAreReusable(Kernels kernels) {
+        GemmF32 gemm = kernels.gemmF32();
+        Random r = new Random(4);
+        int m = 19;
+        int n = 45;
+        int k = 33;
+        float[] w = Ref.randomFloats(r, m * k);
+        PackedA pa = gemm.packA(false, m, k, w, 0, k);
+        assertEquals(m, pa.rows());
+        assertEquals(k, pa.depth());
+        assertEquals(w[5 * k + 7], pa.get(5, 7));
+        for (int call = 0; call < 2; call++) {
+            float[] b = Ref.randomFloats(r, k * n);
+            float[] c = new float[m * n];
+            gemm.gemm(pa, false, n, b, 0, n, c, 0, n, false);
+            double[][] want = Ref.gemm(false, false, m, n, k, w, 0, k, b, 0, n, c, 0, n, false);
+            Ref.assertClose("packed A call " + call, want[0], want[1], k, i -> c[i]);
+        }
+        // Linear layer: Y[m×out] = X · Wᵀ with W[out×in] packed once as a transposed B.
+        float[] wl = Ref.randomFloats(r, n * k);
+        PackedB pb = gemm.packB(true, k, n, wl, 0, k);
+        assertEquals(wl[3 * k + 2], pb.get(2, 3));
+        for (int call = 0; call < 2; call++) {
+            float[] x = Ref.randomFloats(r, m * k);
+            float[] c = new float[m * n];
+            gemm.gemm(false, m, x, 0, k, pb, c, 0, n, false);
+            double[][] want = Ref.gemm(false, true, m, n, k, x, 0, k, wl, 0, k, c, 0, n, false);
+            Ref.assertClose("packed B call " + call, want[0], want[1], k, i -> c[i]);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.t2c.tensor.kernel.Ref#both")
+    void zeroDepthZeroesOrKeepsC(Kernels kernels) {
+        GemmF32 gemm = kernels.gemmF32();
+        float[] c = {1, 2, 3, 4};
+        gemm.gemm(false, false, 2, 2, 0, new float[0], 0, 0, new float[0], 0, 2, c, 0, 2, true);
+        assertEquals(4f, c[3]);
+        gemm.gemm(false, false, 2, 2, 0, new float[0], 0, 0, new float[0], 0, 2, c, 0, 2, false);
+        assertEquals(0f, c[0] + c[1] + c[2] + c[3]);
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.t2c.tensor.kernel.Ref#both")
+    void badArgumentsAreRejectedBeforeWriting(Kernels kernels) {
+        GemmF32 gemm = kernels.gemmF32();
+        float[] c = new float[4];
+        assertThrows(IllegalArgumentException.class,
+                () -> gemm.gemm(false, false, -1, 2, 2, new float[4], 0, 2, new float[4], 0, 2, c, 0, 2, false));
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> gemm.gemm(false, false, 2, 2, 2, new float[3], 0, 2, new float[4], 0, 2, c, 0, 2, false));
+        assertThrows(IllegalArgumentException.class,
+                () -> gemm.gemm(false, false, 2, 2, 2, new float[4], 0, 1, new float[4], 0, 2, c, 0, 2, false));
+        PackedB other = (kernels.isVector() ? Kernels.scalar() : Ref.bothList().get(1)).gemmF32()
+                .packB(false, 2, 2, new float[4], 0, 2);
+        assertThrows(IllegalArgumentException.class,
+                () -> gemm.gemm(false, 2, new float[4], 0, 2, other, c, 0, 2, false));
+    }
+}
