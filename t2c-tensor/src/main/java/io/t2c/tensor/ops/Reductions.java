@@ -201,6 +201,9 @@ public final class Reductions {
 
     private static float[] runFloat(float[] x, Reduction kind, int outer, int r, int inner) {
         float[] out = new float[outer * inner];
+        if (out.length == 0) {
+            return out;
+        }
         boolean vector = Vectorization.enabled();
         if (inner == 1) {
             Parallel.forRange(outer, Math.max(1, StridedLoop.GRAIN / Math.max(1, r)), (from, to) -> {
