@@ -70,6 +70,43 @@ public final class Shapes {
         return a;
     }
 
+    /**
+     * Normalizes a list of possibly negative axes against {@code rank}: each in range, no duplicates, returned sorted.
+     * Throws naming the axes and the rank otherwise.
+     */
+    public static int[] axes(int[] axes, int rank) {
+        boolean[] seen = new boolean[rank];
+        for (int a : axes) {
+            int n = a < 0 ? a + rank : a;
+            if (n < 0 || n >= rank) {
+                throw new T2cException("axis " + a + " in " + Arrays.toString(axes)
+                        + " is out of range for a tensor of rank " + rank);
+            }
+            if (seen[n]) {
+                throw new T2cException("axes " + Arrays.toString(axes) + " name axis " + n + " twice (rank " + rank
+                        + ")");
+            }
+            seen[n] = true;
+        }
+        int[] out = new int[axes.length];
+        int k = 0;
+        for (int i = 0; i < rank; i++) {
+            if (seen[i]) {
+                out[k++] = i;
+            }
+        }
+        return out;
+    }
+
+    /** Product of {@code shape[from, to)} (1 for an empty range). */
+    public static int product(int[] shape, int from, int to) {
+        long p = 1;
+        for (int i = from; i < to; i++) {
+            p *= shape[i];
+        }
+        return (int) p;
+    }
+
     public static String toString(int[] shape) {
         return Arrays.toString(shape);
     }

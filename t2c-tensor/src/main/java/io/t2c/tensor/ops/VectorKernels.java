@@ -1,0 +1,423 @@
+package io.t2c.tensor.ops;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Every Vector API loop of the ops package, and the one place holding the species. Only called when
+ * {@link Vectorization#enabled()}; nothing else in the package refers to a Vector API class.
+ *
+ * <p>Each loop has the same shape: a vector body to {@code F.loopBound(n)}, then a scalar tail that uses the same
+ * formula as the scalar path ({@link Elementwise#scalar}), so results differ from the scalar path only where the
+ * vector transcendental functions (EXP, LOG, TANH: about 1 ulp) differ from {@code Math}. Every operator is a
+ * constant at its call site: a {@code lanewise(op)} with a non-constant {@code op} is not intrinsified and runs
+ * tens of times slower, so loops are written out per operator.
+ */
+final class VectorKernels {
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+
+    private VectorKernels() {}
+
+    static int floatLanes() {
+        return L;
+    }
+
+    // ---- binary, one row: o[i] = a[ao + i*as] op b[bo + i*bs], strides 0 or 1 ----
+
+    static void binary(Elementwise.BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs,
+            float[] o, int oo, int n) {
+        int done = switch (op) {
+            case ADD -> add(a, ao, as, b, bo, bs, o, oo, n);
+            case SUB -> sub(a, ao, as, b, bo, bs, o, oo, n);
+            case MUL -> mul(a, ao, as, b, bo, bs, o, oo, n);
+            case DIV -> div(a, ao, as, b, bo, bs, o, oo, n);
+            case MIN -> min(a, ao, as, b, bo, bs, o, oo, n);
+            case MAX -> max(a, ao, as, b, bo, bs, o, oo, n);
+            default -> 0;
+        };
+        for (int i = done; i < n; i++) {
+            o[oo + i] = Elementwise.scalar(op, a[ao + i * as], b[bo + i * bs]);
+        }
+    }
+
+    // Each returns how many leading elements it handled; the caller finishes the tail.
+    // Stride pairs other than (1,1), (1,0), (0,1) are left entirely to the scalar tail.
+
+    private static int add(float[] a, int ao, int as, float[] b, int bo, int bs, float[] o, int oo, int n) {
+        int ub = F.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < ub; i += L) {
+                FloatVector.fromArray(F, a, ao + i).add(FloatVector.fromArray(F, b, bo + i)).intoArray(o, oo + i);
+            }
+        } else if (as == 1 && bs == 0) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < ub; i += L) {
+                FloatVector.fromArray(F, a, ao + i).add(vb).intoArray(o, oo + i);
+            }
+        } else if (as == 0 && bs == 1) {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < ub; i += L) {
+                va.add(FloatVector.fromArray(F, b, bo + i)).intoArray(o, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int sub(float[] a, int ao, int as, float[] b, int bo, int bs, float[] o, int oo, int n) {
+        int ub = F.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < ub; i += L) {
+                FloatVector.fromArray(F, a, ao + i).sub(FloatVector.fromArray(F, b, bo + i)).intoArray(o, oo + i);
+            }
+        } else if (as == 1 && bs == 0) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < ub; i += L) {
+                FloatVector.fromArray(F, a, ao + i).sub(vb).intoArray(o, oo + i);
+            }
+        } else if (as == 0 && bs == 1) {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < ub; i += L) {
+                va.sub(FloatVector.fromArray(F, b, bo + i)).intoArray(o, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int mul(float[] a, int ao, int as, float[] b, int bo, int bs, float[] o, int oo, int n) {
+        int ub = F.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < ub; i += L) {
+                FloatVector.fromArray(F, a, ao + i).mul(FloatVector.fromArray(F, b, bo + i)).intoArray(o, oo + i);
+            }
+        } else if (as == 1 && bs == 0) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < ub; i += L) {
+                FloatVector.fromArray(F, a, ao + i).mul(vb).intoArray(o, oo + i);
+            }
+        } else if (as == 0 && bs == 1) {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < ub; i += L) {
+                va.mul(FloatVector.fromArray(F, b, bo + i)).intoArray(o, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int div(float[] a, int ao, int as, float[] b, int bo, int bs, float[] o, int oo, int n) {
+        int ub = F.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < ub; i += L) {
+                FloatVector.fromArray(F, a, ao + i).div(FloatVector.fromArray(F, b, bo + i)).intoArray(o, oo + i);
+            }
+        } else if (as == 1 && bs == 0) {
+            // Divide, not multiply by the reciprocal: keeps results identical to the scalar path.
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < ub; i += L) {
+                FloatVector.fromArray(F, a, ao + i).div(vb).intoArray(o, oo + i);
+            }
+        } else if (as == 0 && bs == 1) {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < ub; i += L) {
+                va.div(FloatVector.fromArray(F, b, bo + i)).intoArray(o, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int min(float[] a, int ao, int as, float[] b, int bo, int bs, float[] o, int oo, int n) {
+        int ub = F.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < ub; i += L) {
+                FloatVector.fromArray(F, a, ao + i).min(FloatVector.fromArray(F, b, bo + i)).intoArray(o, oo + i);
+            }
+        } else if (as == 1 && bs == 0) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < ub; i += L) {
+                FloatVector.fromArray(F, a, ao + i).min(vb).intoArray(o, oo + i);
+            }
+        } else if (as == 0 && bs == 1) {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < ub; i += L) {
+                va.min(FloatVector.fromArray(F, b, bo + i)).intoArray(o, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int max(float[] a, int ao, int as, float[] b, int bo, int bs, float[] o, int oo, int n) {
+        int ub = F.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < ub; i += L) {
+                FloatVector.fromArray(F, a, ao + i).max(FloatVector.fromArray(F, b, bo + i)).intoArray(o, oo + i);
+            }
+        } else if (as == 1 && bs == 0) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < ub; i += L) {
+                FloatVector.fromArray(F, a, ao + i).max(vb).intoArray(o, oo + i);
+            }
+        } else if (as == 0 && bs == 1) {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < ub; i += L) {
+                va.max(FloatVector.fromArray(F, b, bo + i)).intoArray(o, oo + i);
+            }
+        }
+        return i;
+    }
+
+    // ---- unary: y[yo + i] = f(x[xo + i]) ----
+
+    static void unary(Elementwise.UnaryOp op, float[] x, int xo, float[] y, int yo, int n, float p, float q) {
+        int ub = F.loopBound(n);
+        int i = 0;
+        switch (op) {
+            case NEG -> {
+                for (; i < ub; i += L) {
+                    FloatVector.fromArray(F, x, xo + i).neg().intoArray(y, yo + i);
+                }
+            }
+            case ABS -> {
+                for (; i < ub; i += L) {
+                    FloatVector.fromArray(F, x, xo + i).abs().intoArray(y, yo + i);
+                }
+            }
+            case SQRT -> {
+                for (; i < ub; i += L) {
+                    FloatVector.fromArray(F, x, xo + i).sqrt().intoArray(y, yo + i);
+                }
+            }
+            case EXP -> {
+                for (; i < ub; i += L) {
+                    FloatVector.fromArray(F, x, xo + i).lanewise(VectorOperators.EXP).intoArray(y, yo + i);
+                }
+            }
+            case LOG -> {
+                for (; i < ub; i += L) {
+                    FloatVector.fromArray(F, x, xo + i).lanewise(VectorOperators.LOG).intoArray(y, yo + i);
+                }
+            }
+            case TANH -> {
+                for (; i < ub; i += L) {
+                    FloatVector.fromArray(F, x, xo + i).lanewise(VectorOperators.TANH).intoArray(y, yo + i);
+                }
+            }
+            case RECIPROCAL -> {
+                FloatVector one = FloatVector.broadcast(F, 1f);
+                for (; i < ub; i += L) {
+                    one.div(FloatVector.fromArray(F, x, xo + i)).intoArray(y, yo + i);
+                }
+            }
+            case RELU -> {
+                for (; i < ub; i += L) {
+                    FloatVector.fromArray(F, x, xo + i).max(0f).intoArray(y, yo + i);
+                }
+            }
+            case LEAKY_RELU -> {
+                for (; i < ub; i += L) {
+                    FloatVector v = FloatVector.fromArray(F, x, xo + i);
+                    VectorMask<Float> neg = v.lt(0f);
+                    v.blend(v.mul(p), neg).intoArray(y, yo + i);
+                }
+            }
+            case CLIP -> {
+                for (; i < ub; i += L) {
+                    FloatVector.fromArray(F, x, xo + i).max(p).min(q).intoArray(y, yo + i);
+                }
+            }
+            case HARD_SIGMOID -> {
+                for (; i < ub; i += L) {
+                    FloatVector.fromArray(F, x, xo + i).mul(p).add(q).min(1f).max(0f).intoArray(y, yo + i);
+                }
+            }
+            case HARD_SWISH -> {
+                for (; i < ub; i += L) {
+                    FloatVector v = FloatVector.fromArray(F, x, xo + i);
+                    v.mul(v.mul(Elementwise.ONE_SIXTH).add(0.5f).min(1f).max(0f)).intoArray(y, yo + i);
+                }
+            }
+            case SIGMOID -> {
+                FloatVector one = FloatVector.broadcast(F, 1f);
+                for (; i < ub; i += L) {
+                    FloatVector v = FloatVector.fromArray(F, x, xo + i);
+                    one.div(one.add(v.neg().lanewise(VectorOperators.EXP))).intoArray(y, yo + i);
+                }
+            }
+            case SILU -> {
+                FloatVector one = FloatVector.broadcast(F, 1f);
+                for (; i < ub; i += L) {
+                    FloatVector v = FloatVector.fromArray(F, x, xo + i);
+                    v.div(one.add(v.neg().lanewise(VectorOperators.EXP))).intoArray(y, yo + i);
+                }
+            }
+            case GELU_TANH -> {
+                FloatVector one = FloatVector.broadcast(F, 1f);
+                float c = (float) Elementwise.SQRT_2_OVER_PI;
+                for (; i < ub; i += L) {
+                    FloatVector v = FloatVector.fromArray(F, x, xo + i);
+                    FloatVector inner = v.mul(v).mul(v).mul(0.044715f).add(v).mul(c);
+                    FloatVector t = inner.lanewise(VectorOperators.TANH);
+                    v.mul(0.5f).mul(one.add(t)).intoArray(y, yo + i);
+                }
+            }
+            default -> {
+                // No vector form (erf, gelu, floor, ...): the scalar loop below does the whole row.
+            }
+        }
+        for (; i < n; i++) {
+            y[yo + i] = Elementwise.scalar(op, x[xo + i], p, q);
+        }
+    }
+
+    // ---- row reductions ----
+
+    /**
+     * Sum of {@code x[off, off + n)} in double. Vector lanes accumulate in float for blocks of at most
+     * {@code 64 * L} elements (so each lane adds at most 64 terms), and block sums are added in double.
+     */
+    static double sum(float[] x, int off, int n) {
+        int ub = F.loopBound(n);
+        int block = 64 * L;
+        double total = 0;
+        int i = 0;
+        while (i < ub) {
+            int end = Math.min(ub, i + block);
+            FloatVector acc = FloatVector.zero(F);
+            for (; i < end; i += L) {
+                acc = acc.add(FloatVector.fromArray(F, x, off + i));
+            }
+            total += acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            total += x[off + i];
+        }
+        return total;
+    }
+
+    /** Sum of squares of {@code x[off, off + n)}, blocked like {@link #sum}. */
+    static double sumSquares(float[] x, int off, int n) {
+        int ub = F.loopBound(n);
+        int block = 64 * L;
+        double total = 0;
+        int i = 0;
+        while (i < ub) {
+            int end = Math.min(ub, i + block);
+            FloatVector acc = FloatVector.zero(F);
+            for (; i < end; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, off + i);
+                acc = v.fma(v, acc);
+            }
+            total += acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            double v = x[off + i];
+            total += v * v;
+        }
+        return total;
+    }
+
+    /** Largest element of {@code x[off, off + n)} ({@code Math.max} semantics: NaN wins); -inf when n == 0. */
+    static float max(float[] x, int off, int n) {
+        int ub = F.loopBound(n);
+        int i = 0;
+        float m = Float.NEGATIVE_INFINITY;
+        if (ub > 0) {
+            FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            for (; i < ub; i += L) {
+                acc = acc.max(FloatVector.fromArray(F, x, off + i));
+            }
+            m = acc.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) {
+            m = Math.max(m, x[off + i]);
+        }
+        return m;
+    }
+
+    /** Smallest element of {@code x[off, off + n)}; +inf when n == 0. */
+    static float min(float[] x, int off, int n) {
+        int ub = F.loopBound(n);
+        int i = 0;
+        float m = Float.POSITIVE_INFINITY;
+        if (ub > 0) {
+            FloatVector acc = FloatVector.broadcast(F, Float.POSITIVE_INFINITY);
+            for (; i < ub; i += L) {
+                acc = acc.min(FloatVector.fromArray(F, x, off + i));
+            }
+            m = acc.reduceLanes(VectorOperators.MIN);
+        }
+        for (; i < n; i++) {
+            m = Math.min(m, x[off + i]);
+        }
+        return m;
+    }
+
+    // ---- softmax and normalization rows ----
+
+    /** {@code y[i] = exp(x[i] - shift)} over the row; returns the sum of the y values (float lanes, double blocks). */
+    static double expShiftSum(float[] x, int xo, float[] y, int yo, int n, float shift) {
+        int ub = F.loopBound(n);
+        int block = 64 * L;
+        double total = 0;
+        int i = 0;
+        while (i < ub) {
+            int end = Math.min(ub, i + block);
+            FloatVector acc = FloatVector.zero(F);
+            for (; i < end; i += L) {
+                FloatVector e = FloatVector.fromArray(F, x, xo + i).sub(shift).lanewise(VectorOperators.EXP);
+                e.intoArray(y, yo + i);
+                acc = acc.add(e);
+            }
+            total += acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[xo + i] - shift);
+            y[yo + i] = e;
+            total += e;
+        }
+        return total;
+    }
+
+    /** {@code y[i] = x[i] * a + b} over the row (multiply, then add: no fused rounding). */
+    static void scaleShift(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
+        int ub = F.loopBound(n);
+        int i = 0;
+        for (; i < ub; i += L) {
+            FloatVector.fromArray(F, x, xo + i).mul(a).add(b).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            y[yo + i] = x[xo + i] * a + b;
+        }
+    }
+
+    /**
+     * Layer-norm row: {@code y[i] = (x[i] - mean) * invStd * scale[i] + bias[i]} ({@code bias} may be null).
+     */
+    static void normalizeAffine(float[] x, int xo, float[] y, int yo, int n, float mean, float invStd,
+            float[] scale, float[] bias) {
+        int ub = F.loopBound(n);
+        int i = 0;
+        if (bias != null) {
+            for (; i < ub; i += L) {
+                FloatVector.fromArray(F, x, xo + i).sub(mean).mul(invStd).mul(FloatVector.fromArray(F, scale, i))
+                        .add(FloatVector.fromArray(F, bias, i)).intoArray(y, yo + i);
+            }
+        } else {
+            for (; i < ub; i += L) {
+                FloatVector.fromArray(F, x, xo + i).sub(mean).mul(invStd).mul(FloatVector.fromArray(F, scale, i))
+                        .intoArray(y, yo + i);
+            }
+        }
+        for (; i < n; i++) {
+            float v = (x[xo + i] - mean) * invStd * scale[i];
+            y[yo + i] = bias != null ? v + bias[i] : v;
+        }
+    }
+}
