@@ -25,6 +25,7 @@ public record GraphSummary(List<NodeSummary> nodes, long totalParameters, long t
             List<int[]> ins = new ArrayList<>();
             List<TensorInfo> inInfos = new ArrayList<>();
             long p = 0;
+            boolean known = true;
             for (String in : n.inputs()) {
                 if (in.isEmpty()) {
                     inInfos.add(null);
@@ -32,6 +33,7 @@ public record GraphSummary(List<NodeSummary> nodes, long totalParameters, long t
                 }
                 ins.add(merge(a.get(in), b.get(in)));
                 inInfos.add(one.get(in));
+                known &= one.get(in) != null;
                 if (g.initializers().containsKey(in)) {
                     p += g.initializers().get(in).size();
                 }
@@ -42,10 +44,11 @@ public record GraphSummary(List<NodeSummary> nodes, long totalParameters, long t
                 if (!o.isEmpty()) {
                     outs.add(merge(a.get(o), b.get(o)));
                     outInfos.add(one.get(o));
+                    known &= one.get(o) != null;
                 }
             }
             OpDef op = registry.get(n.opType());
-            long m = op.macs(n, inInfos, outInfos);
+            long m = known ? op.macs(n, inInfos, outInfos) : 0;
             out.add(new NodeSummary(n.name(), n.opType(), ins, outs, p, m));
             macs += m;
         }
@@ -53,8 +56,11 @@ public record GraphSummary(List<NodeSummary> nodes, long totalParameters, long t
         return new GraphSummary(out, params, macs);
     }
 
-    /** Shape with -1 where the two probes disagree. */
+    /** Shape with -1 where the two probes disagree; null when only known at run time. */
     private static int[] merge(TensorInfo x, TensorInfo y) {
+        if (x == null || y == null) {
+            return null;
+        }
         int[] s = x.shape();
         int[] t = y.shape();
         if (s.length != t.length) {

@@ -50,11 +50,17 @@ public final class ShapeInference {
         return infos;
     }
 
-    /** Infers one node's outputs and records them in {@code infos}. */
+    /**
+     * Infers one node's outputs and records them in {@code infos}. Outputs whose shape depends on data (or on an
+     * input that does) are left out of {@code infos}: unknown until run time. Returns null for those.
+     */
     public static List<TensorInfo> inferNode(Node n, OpRegistry registry, Map<String, TensorInfo> infos) {
         OpDef op = registry.get(n.opType());
         List<TensorInfo> ins = new ArrayList<>();
         for (String name : n.inputs()) {
+            if (!name.isEmpty() && !infos.containsKey(name)) {
+                return null; // an input is only known at run time
+            }
             ins.add(name.isEmpty() ? null : infos.get(name));
         }
         List<TensorInfo> outs;
@@ -71,6 +77,8 @@ public final class ShapeInference {
                     outs.add(TensorInfo.of(r));
                 }
             }
+        } catch (DataDependentShapeException e) {
+            return null;
         } catch (T2cException e) {
             if (e.getMessage().startsWith("node ")) {
                 throw e;

@@ -119,30 +119,45 @@ final class LinearOps {
                     optional("pads", INTS, null), optional("strides", INTS, null));
         }
 
-        /** Pads, with output_shape / auto_pad resolved as the ONNX spec says. */
-        private static int[] pads(Node node, int[] x, int[] w) {
+        /**
+         * Pads and output padding, with output_shape / auto_pad resolved as the ONNX spec says: the total padding
+         * {@code s·(in−1) + output_padding + (k−1)·d + 1 − out} is split with the odd unit at the end for SAME_UPPER and
+         * at the beginning otherwise. A negative end pad (the requested output is larger) becomes output padding.
+         */
+        private static int[][] padsAndOutputPadding(Node node, int[] x, int[] w) {
             Attributes a = node.attributes();
             int spatial = x.length - 2;
             int[] outShape = a.getInts("output_shape", null);
             String auto = a.getString("auto_pad", "NOTSET");
+            int[] outPad = a.getInts("output_padding", new int[spatial]);
             if (outShape == null && (auto.equals("NOTSET") || auto.equals("VALID"))) {
-                return a.getInts("pads", new int[2 * spatial]);
+                return new int[][] {auto.equals("VALID") ? new int[2 * spatial] : a.getInts("pads", new int[2 * spatial]), outPad};
             }
             int[] strides = a.getInts("strides", null);
             int[] dil = a.getInts("dilations", null);
-            int[] outPad = a.getInts("output_padding", null);
             int[] pads = new int[2 * spatial];
+            int[] extra = outPad.clone();
             for (int i = 0; i < spatial; i++) {
                 int s = strides == null ? 1 : strides[i];
                 int d = dil == null ? 1 : dil[i];
-                int op = outPad == null ? 0 : outPad[i];
                 int target = outShape != null ? outShape[outShape.length - spatial + i] : x[2 + i] * s;
-                int total = Math.max(0, s * (x[2 + i] - 1) + op + ((w[2 + i] - 1) * d + 1) - target);
-                boolean lower = auto.equals("SAME_LOWER");
-                pads[i] = lower ? total - total / 2 : total / 2;
-                pads[i + spatial] = lower ? total / 2 : total - total / 2;
+                int total = s * (x[2 + i] - 1) + outPad[i] + ((w[2 + i] - 1) * d + 1) - target;
+                int half = Math.floorDiv(total, 2);
+                boolean upper = auto.equals("SAME_UPPER");
+                int begin = upper ? half : total - half;
+                int end = upper ? total - half : half;
+                if (begin < 0) {
+                    throw error(node, "output_shape " + Arrays.toString(outShape) + " needs negative leading padding,"
+                            + " which is not supported");
+                }
+                if (end < 0) {
+                    extra[i] += -end;
+                    end = 0;
+                }
+                pads[i] = begin;
+                pads[i + spatial] = end;
             }
-            return pads;
+            return new int[][] {pads, extra};
         }
 
         private static ConvTranspose2dParams params(Node node, int[] x, int[] w, int[] b) {
@@ -151,8 +166,9 @@ final class LinearOps {
                 throw error(node, "only 1-D and 2-D transposed convolutions are supported; input has shape "
                         + Arrays.toString(x));
             }
-            return Convolutions.convTranspose2dParams(x, w, b, a.getInts("strides", null), pads(node, x, w),
-                    a.getInts("output_padding", null), a.getInts("dilations", null), a.getInt("group", 1));
+            int[][] pp = padsAndOutputPadding(node, x, w);
+            return Convolutions.convTranspose2dParams(x, w, b, a.getInts("strides", null), pp[0], pp[1],
+                    a.getInts("dilations", null), a.getInt("group", 1));
         }
 
         @Override
@@ -169,9 +185,9 @@ final class LinearOps {
             Tensor x = in.get(0);
             Tensor w = in.get(1);
             Attributes a = node.attributes();
+            int[][] pp = padsAndOutputPadding(node, x.shape(), w.shape());
             return List.of(Convolutions.convTranspose2d(x, w, optionalTensor(in, 2), a.getInts("strides", null),
-                    pads(node, x.shape(), w.shape()), a.getInts("output_padding", null), a.getInts("dilations", null),
-                    a.getInt("group", 1)));
+                    pp[0], pp[1], a.getInts("dilations", null), a.getInt("group", 1)));
         }
 
         @Override

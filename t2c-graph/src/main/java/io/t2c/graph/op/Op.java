@@ -1,5 +1,6 @@
 package io.t2c.graph.op;
 
+import io.t2c.graph.DataDependentShapeException;
 import io.t2c.graph.Node;
 import io.t2c.graph.TensorInfo;
 import io.t2c.tensor.T2cException;
@@ -54,8 +55,8 @@ public abstract class Op implements OpDef {
     protected static Tensor requireValue(Node node, List<TensorInfo> inputs, int i, String what) {
         TensorInfo info = i < inputs.size() ? inputs.get(i) : null;
         if (info == null || !info.hasValue()) {
-            throw new T2cException("node " + node.label() + ": its " + what + " (input " + i
-                    + ") must be a constant or computable from shapes; it depends on data");
+            throw new DataDependentShapeException("node " + node.label() + ": its " + what + " (input " + i
+                    + ") depends on data, so its output shape is known only at run time");
         }
         return info.value();
     }

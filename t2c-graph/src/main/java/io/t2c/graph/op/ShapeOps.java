@@ -59,8 +59,10 @@ final class ShapeOps {
         @Override
         public List<Tensor> forward(Node node, List<Tensor> in) {
             Tensor x = in.get(0);
+            Tensor ratio = optionalTensor(in, 1);
             Tensor training = optionalTensor(in, 2);
-            if (training != null && training.getLong(0) != 0) {
+            boolean dropsNothing = ratio != null && ratio.getDouble(0) == 0;
+            if (training != null && training.getLong(0) != 0 && !dropsNothing) {
                 throw error(node, "training-mode Dropout (random masks) is not supported; models run in inference mode");
             }
             if (node.outputs().size() < 2) {

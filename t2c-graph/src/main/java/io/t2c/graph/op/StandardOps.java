@@ -10,6 +10,13 @@ public final class StandardOps {
     public static List<OpDef> all() {
         List<OpDef> ops = new ArrayList<>();
         ops.addAll(ShapeOps.all());
+        ops.addAll(ElementwiseOps.all());
+        ops.addAll(MovementOps.all());
+        ops.addAll(ReduceOps.all());
+        ops.addAll(LinearOps.all());
+        ops.addAll(PoolOps.all());
+        ops.addAll(NormOps.all());
+        ops.addAll(ResizeOp.all());
         return ops;
     }
 }

@@ -39,12 +39,12 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Imports an ONNX model (opsets 7–22; tested 9–21) into a {@link Graph}: initializers and {@code Constant} nodes
+ * Imports an ONNX model (opsets 1–22; tested 9–21; before 7 only where the op means the same) into a {@link Graph}: initializers and {@code Constant} nodes
  * become constants, each node is mapped by {@link OnnxOps} onto a registered op in its canonical (latest-opset) form,
  * and shape-computing subgraphs are folded. Every unsupported op is collected and reported in one message.
  */
 public final class OnnxImporter {
-    public static final int MIN_OPSET = 7;
+    public static final int MIN_OPSET = 1;
     public static final int MAX_OPSET = 22;
 
     private final OpRegistry registry;

@@ -55,6 +55,9 @@ final class OnnxOps {
         List<String> out = new ArrayList<>(np.getOutputList());
         String op = np.getOpType();
         int opset = ctx.opset();
+        if (opset < 7) {
+            attrs = legacyAttributes(op, name, attrs);
+        }
         switch (op) {
             case "Squeeze", "Unsqueeze" -> {
                 if (opset < 13) {
@@ -129,6 +132,18 @@ final class OnnxOps {
             }
         }
         return new Node(name, target(op), in, out, attrs);
+    }
+
+    /**
+     * Opsets before 7 carry bookkeeping attributes with no effect at inference (consumed_inputs, is_test, spatial);
+     * they are dropped. Their limited broadcasting (broadcast=1 with axis) means something else and is refused.
+     */
+    private static Attributes legacyAttributes(String op, String node, Attributes attrs) {
+        if (attrs.getLong("broadcast", 0) != 0) {
+            throw new T2cException("node " + node + " (" + op + "): opset-6 broadcasting (broadcast=1) is not supported;"
+                    + " convert the model to opset 7 or later with onnx.version_converter");
+        }
+        return attrs.without("consumed_inputs").without("is_test").without("spatial").without("broadcast");
     }
 
     private static Attributes legacyResizeAttributes(Attributes attrs) {

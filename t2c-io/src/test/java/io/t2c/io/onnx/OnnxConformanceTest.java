@@ -39,16 +39,6 @@ class OnnxConformanceTest {
 
     /** Tests that import but exercise a feature we deliberately do not implement, with the reason. */
     static final Map<String, String> KNOWN_UNSUPPORTED = Map.ofEntries(
-            Map.entry("test_resize_downsample_scales_cubic", "cubic resize is not implemented"),
-            Map.entry("test_resize_downsample_scales_cubic_A_n0p5_exclude_outside", "cubic resize is not implemented"),
-            Map.entry("test_resize_downsample_scales_cubic_align_corners", "cubic resize is not implemented"),
-            Map.entry("test_resize_downsample_sizes_cubic", "cubic resize is not implemented"),
-            Map.entry("test_resize_upsample_scales_cubic", "cubic resize is not implemented"),
-            Map.entry("test_resize_upsample_scales_cubic_A_n0p5_exclude_outside", "cubic resize is not implemented"),
-            Map.entry("test_resize_upsample_scales_cubic_align_corners", "cubic resize is not implemented"),
-            Map.entry("test_resize_upsample_scales_cubic_asymmetric", "cubic resize is not implemented"),
-            Map.entry("test_resize_upsample_sizes_cubic", "cubic resize is not implemented"),
-            Map.entry("test_resize_tf_crop_and_resize", "tf_crop_and_resize coordinates are not implemented"),
             Map.entry("test_training_dropout", "training-mode Dropout is random; we run inference only"),
             Map.entry("test_training_dropout_default", "training-mode Dropout is random; we run inference only"),
             Map.entry("test_training_dropout_default_mask", "training-mode Dropout is random; we run inference only"),
