@@ -59,6 +59,14 @@ public final class Executor {
 
     /** Runs the graph; {@code inputs} maps every graph input's name to a tensor. Returns outputs by name, in order. */
     public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+        return run(inputs, null);
+    }
+
+    /**
+     * Runs the graph and, when {@code nanosPerNode} is given (one slot per node, in {@link Graph#nodes()} order),
+     * adds each node's wall time to it: a per-op profile.
+     */
+    public Map<String, Tensor> run(Map<String, Tensor> inputs, long[] nanosPerNode) {
         Map<String, Tensor> env = new HashMap<>(graph.initializers());
         for (Value v : graph.inputs()) {
             if (graph.initializers().containsKey(v.name()) && !inputs.containsKey(v.name())) {
@@ -85,7 +93,11 @@ public final class Executor {
             for (String in : n.inputs()) {
                 args.add(in.isEmpty() ? null : env.get(in));
             }
+            long t0 = nanosPerNode == null ? 0 : System.nanoTime();
             List<Tensor> results = runNode(ops.get(i), n, args);
+            if (nanosPerNode != null) {
+                nanosPerNode[i] += System.nanoTime() - t0;
+            }
             for (int k = 0; k < n.outputs().size() && k < results.size(); k++) {
                 if (!n.output(k).isEmpty()) {
                     env.put(n.output(k), results.get(k));

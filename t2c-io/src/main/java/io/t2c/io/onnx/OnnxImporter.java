@@ -18,6 +18,7 @@ import io.t2c.graph.Value;
 import io.t2c.graph.op.OnnxTypes;
 import io.t2c.graph.op.OpRegistry;
 import io.t2c.graph.pass.EliminateDeadNodes;
+import io.t2c.graph.pass.FoldBatchNorm;
 import io.t2c.graph.pass.FoldConstants;
 import io.t2c.graph.pass.PassPipeline;
 import io.t2c.tensor.DType;
@@ -147,9 +148,12 @@ public final class OnnxImporter {
         return cleanup(registry).run(g);
     }
 
-    /** The import clean-up pipeline: fold shape arithmetic and constants, drop what nobody reads. */
+    /**
+     * The import clean-up pipeline: fold shape arithmetic and constants, fold BatchNorm into the convolutions before
+     * it, drop what nobody reads.
+     */
     public static PassPipeline cleanup(OpRegistry registry) {
-        return new PassPipeline(List.of(new FoldConstants(registry), new EliminateDeadNodes()));
+        return new PassPipeline(List.of(new FoldConstants(registry), new FoldBatchNorm(), new EliminateDeadNodes()));
     }
 
     private static int defaultOpset(ModelProto model, String source) {
