@@ -1,8 +1,10 @@
 package io.t2c.tensor.ops;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -18,6 +20,10 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorKernels {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
+    /** Doubles for erf/GELU, and the float species with the same lane count (half the bits) that feeds them. */
+    static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> FD =
+            FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(D.vectorBitSize() / 2));
 
     private VectorKernels() {}
 
@@ -267,13 +273,50 @@ final class VectorKernels {
                     v.mul(0.5f).mul(one.add(t)).intoArray(y, yo + i);
                 }
             }
+            case ERF, GELU -> i = erf(x, xo, y, yo, n, op == Elementwise.UnaryOp.GELU);
             default -> {
-                // No vector form (erf, gelu, floor, ...): the scalar loop below does the whole row.
+                // No vector form (floor, ceil, round, sign): the scalar loop below does the whole row.
             }
         }
         for (; i < n; i++) {
             y[yo + i] = Elementwise.scalar(op, x[xo + i], p, q);
         }
+    }
+
+    /**
+     * erf (or exact GELU) over the row in double lanes, with the polynomials of {@link Elementwise#erf(double)}:
+     * both branches are evaluated and blended ({@code |x| <= 1} or not); beyond |x| = 6 the second branch is 1 to
+     * double precision, as exp(-x^2) underflows the correction. Returns how many elements it handled.
+     */
+    private static int erf(float[] x, int xo, float[] y, int yo, int n, boolean gelu) {
+        int lanes = D.length();
+        int ub = FD.loopBound(n);
+        int i = 0;
+        for (; i < ub; i += lanes) {
+            DoubleVector v = (DoubleVector) FloatVector.fromArray(FD, x, xo + i).convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector e = erf(gelu ? v.mul(Elementwise.SQRT_HALF) : v);
+            DoubleVector r = gelu ? v.mul(0.5).mul(e.add(1.0)) : e;
+            ((FloatVector) r.convertShape(VectorOperators.D2F, FD, 0)).intoArray(y, yo + i);
+        }
+        return i;
+    }
+
+    private static DoubleVector erf(DoubleVector x) {
+        DoubleVector a = x.abs();
+        DoubleVector z = x.mul(x);
+        DoubleVector p = DoubleVector.broadcast(D, Elementwise.ERF_P[0]);
+        for (int k = 1; k < Elementwise.ERF_P.length; k++) {
+            p = p.mul(z).add(Elementwise.ERF_P[k]);
+        }
+        p = p.mul(x);
+        DoubleVector t = DoubleVector.broadcast(D, 1.0).div(a.mul(0.5).add(1.0));
+        DoubleVector q = DoubleVector.broadcast(D, Elementwise.ERF_Q[0]);
+        for (int k = 1; k < Elementwise.ERF_Q.length; k++) {
+            q = q.mul(t).add(Elementwise.ERF_Q[k]);
+        }
+        q = DoubleVector.broadcast(D, 1.0).sub(q.mul(z.neg().lanewise(VectorOperators.EXP)));
+        q = q.blend(q.neg(), x.lt(0.0));
+        return p.blend(q, a.compare(VectorOperators.GT, 1.0));
     }
 
     // ---- row reductions ----
