@@ -428,6 +428,67 @@ final class VectorKernels {
         return total;
     }
 
+    /**
+     * Softmax (or log-softmax) of one {@code [d, inner]} block along d, lanes running across {@code inner}
+     * (rows at {@code off + j * inner}). Per-column max and sums live in the scratch arrays (length &ge; inner); the
+     * sums accumulate in float lanes.
+     */
+    static void softmaxColumns(float[] x, float[] y, int off, int d, int inner, boolean log, float[] max,
+            float[] sum) {
+        int ub = F.loopBound(inner);
+        java.util.Arrays.fill(max, 0, inner, Float.NEGATIVE_INFINITY);
+        java.util.Arrays.fill(sum, 0, inner, 0f);
+        for (int j = 0; j < d; j++) {
+            int row = off + j * inner;
+            int i = 0;
+            for (; i < ub; i += L) {
+                FloatVector.fromArray(F, max, i).max(FloatVector.fromArray(F, x, row + i)).intoArray(max, i);
+            }
+            for (; i < inner; i++) {
+                max[i] = Math.max(max[i], x[row + i]);
+            }
+        }
+        for (int j = 0; j < d; j++) {
+            int row = off + j * inner;
+            int i = 0;
+            for (; i < ub; i += L) {
+                FloatVector e = FloatVector.fromArray(F, x, row + i).sub(FloatVector.fromArray(F, max, i))
+                        .lanewise(VectorOperators.EXP);
+                e.intoArray(y, row + i);
+                FloatVector.fromArray(F, sum, i).add(e).intoArray(sum, i);
+            }
+            for (; i < inner; i++) {
+                float e = (float) Math.exp(x[row + i] - max[i]);
+                y[row + i] = e;
+                sum[i] += e;
+            }
+        }
+        // sum becomes the per-column factor (1 / sum) or offset (log sum)
+        for (int i = 0; i < inner; i++) {
+            sum[i] = log ? (float) Math.log(sum[i]) : 1f / sum[i];
+        }
+        for (int j = 0; j < d; j++) {
+            int row = off + j * inner;
+            int i = 0;
+            if (log) {
+                for (; i < ub; i += L) {
+                    FloatVector.fromArray(F, x, row + i).sub(FloatVector.fromArray(F, max, i))
+                            .sub(FloatVector.fromArray(F, sum, i)).intoArray(y, row + i);
+                }
+                for (; i < inner; i++) {
+                    y[row + i] = (x[row + i] - max[i]) - sum[i];
+                }
+            } else {
+                for (; i < ub; i += L) {
+                    FloatVector.fromArray(F, y, row + i).mul(FloatVector.fromArray(F, sum, i)).intoArray(y, row + i);
+                }
+                for (; i < inner; i++) {
+                    y[row + i] *= sum[i];
+                }
+            }
+        }
+    }
+
     /** {@code y[i] = x[i] * a + b} over the row (multiply, then add: no fused rounding). */
     static void scaleShift(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
         int ub = F.loopBound(n);
