@@ -205,7 +205,8 @@ public final class Movement {
                 s = 0;
             }
             out[a] = (int) len;
-            st[a] = (int) (inStrides[a] * step);
+            // len > 1 implies |step| < dim, so the stride fits an int; a single element never moves.
+            st[a] = len > 1 ? (int) (inStrides[a] * step) : inStrides[a];
             if (len > 0) {
                 base += s * inStrides[a];
             }
@@ -335,6 +336,10 @@ public final class Movement {
         int[][] maps = new int[rank][];
         for (int d = 0; d < rank; d++) {
             long len = in[d] + begin[d] + end[d];
+            if (len > Integer.MAX_VALUE) {
+                throw new T2cException("Pad: pads " + Arrays.toString(pads) + " make axis " + d + " of "
+                        + Shapes.toString(in) + " longer than " + Integer.MAX_VALUE);
+            }
             if (len < 0) {
                 throw new T2cException("Pad: pads " + Arrays.toString(pads) + " crop axis " + d + " of "
                         + Shapes.toString(in) + " below zero length");
