@@ -20,7 +20,7 @@ import io.t2c.tensor.kernel.Parallel;
 public final class Elementwise {
     static final float ONE_SIXTH = 1f / 6f;
     static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-    private static final double SQRT_HALF = Math.sqrt(0.5);
+    static final double SQRT_HALF = Math.sqrt(0.5);
     /** Element count per task for transcendental unary ops (more work per element than a copy). */
     private static final int HEAVY_GRAIN = StridedLoop.GRAIN / 8;
 
@@ -354,12 +354,12 @@ public final class Elementwise {
     // =====================================================================================================
 
     /** P(z), z = x^2, |x| <= 1: erf(x) = x * P(z). Fitted by t2c-tensor/tools/fit_erf.py. */
-    private static final double[] ERF_P = {
+    static final double[] ERF_P = {
         1.0595290928540348e-06, -1.3911710100609411e-05, 0.00011956948857114626, -0.0008542670802444782,
         0.005223785022074926, -0.026866133630776348, 0.11283791313594459, -0.3761263888987631, 1.1283791670946965
     };
     /** Q(t), t = 1 / (1 + a/2), 1 < a < 6: erfc(a) = exp(-a^2) * Q(t). Fitted by the same script. */
-    private static final double[] ERF_Q = {
+    static final double[] ERF_Q = {
         -0.028306516033726203, 0.23002442280652485, -0.7718536466463123, 1.3852389217234045, -1.4075398947486426,
         0.8228504432427897, -0.40814694348469766, 0.21758507065847985, 0.14429910502680526, 0.2522363284590565,
         0.28148288921384024, 0.2821365539771337, -1.2992275470618286e-06

@@ -57,7 +57,63 @@ public final class Movement {
             out[i] = in[a];
             st[i] = inStrides[a];
         }
+        int u = -1;
+        for (int i = 0; i < rank - 1; i++) {
+            if (st[i] == 1 && out[i] > 1) {
+                u = i;
+            }
+        }
+        if (u >= 0 && out[rank - 1] > 1 && (long) out[u] * out[rank - 1] >= TILE * TILE) {
+            return tiledTranspose(x, out, st, u);
+        }
         return strided(x, 0, out, st);
+    }
+
+    /** Tile edge for {@link #tiledTranspose}: a tile of floats is 1 KiB, and reads 16 lines of one 4 KiB set. */
+    private static final int TILE = 16;
+
+    /**
+     * Transpose whose last output axis is strided in the input while output axis {@code u} is the input's
+     * contiguous axis (e.g. NCHW to NHWC): copies {@code [out[u], out[last]]} planes in square tiles so both the
+     * strided reads and the strided writes stay in cache, instead of one strided element per step.
+     */
+    private static Tensor tiledTranspose(Tensor x, int[] out, int[] srcStrides, int u) {
+        int rank = out.length;
+        int last = rank - 1;
+        int[] dstStrides = Shapes.strides(out);
+        int ni = out[u];
+        int nj = out[last];
+        int srcJ = srcStrides[last];
+        int dstI = dstStrides[u];
+        // The other axes form an outer walk; their product is the number of planes.
+        int[] outerShape = out.clone();
+        outerShape[u] = 1;
+        outerShape[last] = 1;
+        int planes = Shapes.numel(outerShape);
+        Object src = x.data();
+        Object dst = TypedArrays.newArray(x.dtype(), Shapes.numel(out));
+        Parallel.forRange(planes, Math.max(1, StridedLoop.GRAIN / Math.max(1, ni * nj)), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int rem = p;
+                int sBase = 0;
+                int dBase = 0;
+                for (int d = rank - 1; d >= 0; d--) {
+                    int c = rem % outerShape[d];
+                    rem /= outerShape[d];
+                    sBase += c * srcStrides[d];
+                    dBase += c * dstStrides[d];
+                }
+                for (int i0 = 0; i0 < ni; i0 += TILE) {
+                    int ti = Math.min(TILE, ni - i0);
+                    for (int j0 = 0; j0 < nj; j0 += TILE) {
+                        int tj = Math.min(TILE, nj - j0);
+                        TypedArrays.copyTile(src, sBase + i0 + j0 * srcJ, srcJ, dst, dBase + i0 * dstI + j0, dstI, ti,
+                                tj);
+                    }
+                }
+            }
+        });
+        return Tensor.wrap(x.dtype(), dst, out);
     }
 
     private static int[] reversed(int rank) {
@@ -205,7 +261,8 @@ public final class Movement {
                 s = 0;
             }
             out[a] = (int) len;
-            st[a] = (int) (inStrides[a] * step);
+            // len > 1 implies |step| < dim, so the stride fits an int; a single element never moves.
+            st[a] = len > 1 ? (int) (inStrides[a] * step) : inStrides[a];
             if (len > 0) {
                 base += s * inStrides[a];
             }
@@ -335,6 +392,10 @@ public final class Movement {
         int[][] maps = new int[rank][];
         for (int d = 0; d < rank; d++) {
             long len = in[d] + begin[d] + end[d];
+            if (len > Integer.MAX_VALUE) {
+                throw new T2cException("Pad: pads " + Arrays.toString(pads) + " make axis " + d + " of "
+                        + Shapes.toString(in) + " longer than " + Integer.MAX_VALUE);
+            }
             if (len < 0) {
                 throw new T2cException("Pad: pads " + Arrays.toString(pads) + " crop axis " + d + " of "
                         + Shapes.toString(in) + " below zero length");

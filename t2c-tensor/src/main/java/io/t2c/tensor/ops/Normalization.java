@@ -10,9 +10,11 @@ import io.t2c.tensor.kernel.Parallel;
  * Normalizations and softmax, FLOAT32 only: BatchNormalization (inference), LayerNormalization,
  * InstanceNormalization, Softmax and LogSoftmax (opset-13 semantics: along one axis).
  *
- * <p><b>Shared rules.</b> Statistics (mean, variance, softmax sums) are accumulated in double, two-pass for the
- * variance ({@code mean((x - mean)^2)}, as ONNX defines it); the per-element affine step runs in float. Channel
- * parameters are 1-D of length C (axis 1). Work is split over rows or planes.
+ * <p><b>Shared rules.</b> Means and variances are accumulated in double, two-pass for the variance
+ * ({@code mean((x - mean)^2)}, as ONNX defines it); the per-element affine step runs in float. Softmax sums run in
+ * float vector lanes, added in double per short block along a contiguous axis (and in float lanes across columns
+ * when the axis is not the last). Channel parameters are 1-D of length C (axis 1). Work is split over rows or
+ * planes.
  */
 public final class Normalization {
     private Normalization() {}
@@ -158,9 +160,16 @@ public final class Normalization {
         } else {
             Parallel.forRange(outer, Math.max(1, StridedLoop.GRAIN / 8 / Math.max(1, d * inner)), (from, to) -> {
                 float[] max = new float[inner];
-                double[] sum = new double[inner];
-                for (int o = from; o < to; o++) {
-                    softmaxStrided(src, dst, o * d * inner, d, inner, log, max, sum);
+                if (vector) {
+                    float[] sum = new float[inner];
+                    for (int o = from; o < to; o++) {
+                        VectorKernels.softmaxColumns(src, dst, o * d * inner, d, inner, log, max, sum);
+                    }
+                } else {
+                    double[] sum = new double[inner];
+                    for (int o = from; o < to; o++) {
+                        softmaxStrided(src, dst, o * d * inner, d, inner, log, max, sum);
+                    }
                 }
             });
         }

@@ -214,49 +214,127 @@ public final class Pooling {
         int inPlane = in[0] * in[1] * in[2];
         int outPlane = out[0] * out[1] * out[2];
         long work = (long) outPlane * k[0] * k[1] * k[2];
+        Window g = new Window(in, out, st, dil, pb, tap0, tap1, count);
         Parallel.forRange(planes, (int) Math.max(1, StridedLoop.GRAIN / Math.max(1, work)), (from, to) -> {
             for (int pl = from; pl < to; pl++) {
-                int ib = pl * inPlane;
-                int ob = pl * outPlane;
-                for (int od = 0; od < out[0]; od++) {
-                    for (int oh = 0; oh < out[1]; oh++) {
-                        for (int ow = 0; ow < out[2]; ow++) {
-                            int d0 = od * st[0] - pb[0];
-                            int h0 = oh * st[1] - pb[1];
-                            int w0 = ow * st[2] - pb[2];
-                            float m = Float.NEGATIVE_INFINITY;
-                            double sum = 0;
-                            for (int td = tap0[0][od]; td < tap1[0][od]; td++) {
-                                int id = d0 + td * dil[0];
-                                for (int th = tap0[1][oh]; th < tap1[1][oh]; th++) {
-                                    int row = ib + (id * in[1] + h0 + th * dil[1]) * in[2] + w0;
-                                    int t0 = tap0[2][ow];
-                                    int t1 = tap1[2][ow];
-                                    int dw = dil[2];
-                                    if (isMax) {
-                                        for (int tw = t0; tw < t1; tw++) {
-                                            m = Math.max(m, src[row + tw * dw]);
-                                        }
-                                    } else {
-                                        for (int tw = t0; tw < t1; tw++) {
-                                            sum += src[row + tw * dw];
-                                        }
-                                    }
-                                }
-                            }
-                            int o = ob + (od * out[1] + oh) * out[2] + ow;
-                            if (isMax) {
-                                dst[o] = m;
-                            } else {
-                                int div = count[0][od] * count[1][oh] * count[2][ow];
-                                dst[o] = (float) (sum / div);
-                            }
-                        }
-                    }
+                if (isMax) {
+                    maxPlane(src, pl * inPlane, dst, pl * outPlane, g);
+                } else {
+                    averagePlane(src, pl * inPlane, dst, pl * outPlane, g);
                 }
             }
         });
         return Tensor.of(dst, outShape);
+    }
+
+    /**
+     * Pooling geometry over [D, H, W]: sizes, strides, dilations, begin pads, and per dim and output index the
+     * valid tap range {@code [tap0, tap1)} and the average's divisor factor.
+     */
+    private record Window(int[] in, int[] out, int[] stride, int[] dilation, int[] padBegin, int[][] tap0,
+            int[][] tap1, int[][] count) {}
+
+    // The plane kernels copy every array and scalar they touch into locals first, so the JIT keeps them in
+    // registers; the innermost loop runs over the valid width taps only (no bounds tests).
+
+    private static void maxPlane(float[] src, int ib, float[] dst, int ob, Window g) {
+        int inH = g.in()[1];
+        int inW = g.in()[2];
+        int outD = g.out()[0];
+        int outH = g.out()[1];
+        int outW = g.out()[2];
+        int sd = g.stride()[0];
+        int sh = g.stride()[1];
+        int sw = g.stride()[2];
+        int dd = g.dilation()[0];
+        int dh = g.dilation()[1];
+        int dw = g.dilation()[2];
+        int pd = g.padBegin()[0];
+        int ph = g.padBegin()[1];
+        int pw = g.padBegin()[2];
+        int[] d0 = g.tap0()[0];
+        int[] d1 = g.tap1()[0];
+        int[] h0 = g.tap0()[1];
+        int[] h1 = g.tap1()[1];
+        int[] w0 = g.tap0()[2];
+        int[] w1 = g.tap1()[2];
+        int o = ob;
+        for (int od = 0; od < outD; od++) {
+            int ds = od * sd - pd;
+            for (int oh = 0; oh < outH; oh++) {
+                int hs = oh * sh - ph;
+                int th0 = h0[oh];
+                int th1 = h1[oh];
+                for (int ow = 0; ow < outW; ow++) {
+                    int ws = ow * sw - pw;
+                    int tw0 = w0[ow];
+                    int tw1 = w1[ow];
+                    float m = Float.NEGATIVE_INFINITY;
+                    for (int td = d0[od]; td < d1[od]; td++) {
+                        int plane = (ds + td * dd) * inH;
+                        for (int th = th0; th < th1; th++) {
+                            int row = ib + (plane + hs + th * dh) * inW + ws;
+                            for (int tw = tw0; tw < tw1; tw++) {
+                                m = Math.max(m, src[row + tw * dw]);
+                            }
+                        }
+                    }
+                    dst[o++] = m;
+                }
+            }
+        }
+    }
+
+    private static void averagePlane(float[] src, int ib, float[] dst, int ob, Window g) {
+        int inH = g.in()[1];
+        int inW = g.in()[2];
+        int outD = g.out()[0];
+        int outH = g.out()[1];
+        int outW = g.out()[2];
+        int sd = g.stride()[0];
+        int sh = g.stride()[1];
+        int sw = g.stride()[2];
+        int dd = g.dilation()[0];
+        int dh = g.dilation()[1];
+        int dw = g.dilation()[2];
+        int pd = g.padBegin()[0];
+        int ph = g.padBegin()[1];
+        int pw = g.padBegin()[2];
+        int[] d0 = g.tap0()[0];
+        int[] d1 = g.tap1()[0];
+        int[] h0 = g.tap0()[1];
+        int[] h1 = g.tap1()[1];
+        int[] w0 = g.tap0()[2];
+        int[] w1 = g.tap1()[2];
+        int[] cd = g.count()[0];
+        int[] ch = g.count()[1];
+        int[] cw = g.count()[2];
+        int o = ob;
+        for (int od = 0; od < outD; od++) {
+            int ds = od * sd - pd;
+            for (int oh = 0; oh < outH; oh++) {
+                int hs = oh * sh - ph;
+                int th0 = h0[oh];
+                int th1 = h1[oh];
+                int divDh = cd[od] * ch[oh];
+                for (int ow = 0; ow < outW; ow++) {
+                    int ws = ow * sw - pw;
+                    int tw0 = w0[ow];
+                    int tw1 = w1[ow];
+                    double sum = 0;
+                    for (int td = d0[od]; td < d1[od]; td++) {
+                        int plane = (ds + td * dd) * inH;
+                        for (int th = th0; th < th1; th++) {
+                            int row = ib + (plane + hs + th * dh) * inW + ws;
+                            for (int tw = tw0; tw < tw1; tw++) {
+                                sum += src[row + tw * dw];
+                            }
+                        }
+                    }
+                    dst[o++] = (float) (sum / (divDh * cw[ow]));
+                }
+            }
+        }
     }
 
     private static int[] orOnes(int[] v, int n) {

@@ -317,37 +317,66 @@ public final class Resize {
         float[] src = x.floats();
         float[] dst = new float[Shapes.numel(out)];
         float extra = (float) o.extrapolationValue();
-        int ky = ay.k;
-        int kx = ax.k;
         Parallel.forRange(planes * outH, Math.max(1, StridedLoop.GRAIN / 16 / Math.max(1, outW)), (from, to) -> {
             for (int row = from; row < to; row++) {
                 int p = row / outH;
                 int oy = row % outH;
-                int ib = p * inH * inW;
-                int ob = row * outW;
-                for (int ox = 0; ox < outW; ox++) {
-                    if (ay.outside[oy] || ax.outside[ox]) {
-                        dst[ob + ox] = extra;
-                        continue;
-                    }
-                    double acc = 0;
-                    for (int ty = 0; ty < ky; ty++) {
-                        double wy = ay.weight[oy * ky + ty];
-                        if (wy == 0) {
-                            continue;
-                        }
-                        int rowOff = ib + ay.index[oy * ky + ty] * inW;
-                        double racc = 0;
-                        for (int tx = 0; tx < kx; tx++) {
-                            racc += ax.weight[ox * kx + tx] * src[rowOff + ax.index[ox * kx + tx]];
-                        }
-                        acc += wy * racc;
-                    }
-                    dst[ob + ox] = (float) acc;
-                }
+                interpolateRow(src, p * inH * inW, inW, dst, row * outW, oy, ay, ax, extra);
             }
         });
         return Tensor.of(dst, out);
+    }
+
+    /** One output row: {@code sum_ty wy * sum_tx wx * x[iy, ix]} in double, or the extrapolation value. */
+    private static void interpolateRow(float[] src, int ib, int inW, float[] dst, int ob, int oy, Axis ay, Axis ax,
+            float extra) {
+        int ky = ay.k();
+        int kx = ax.k();
+        int[] xIndex = ax.index();
+        double[] xWeight = ax.weight();
+        boolean[] xOutside = ax.outside();
+        int outW = xOutside.length;
+        if (ay.outside()[oy]) {
+            java.util.Arrays.fill(dst, ob, ob + outW, extra);
+            return;
+        }
+        if (ky == 2 && kx == 2) {
+            // Bilinear, written out: two input rows, two taps each.
+            double wy0 = ay.weight()[2 * oy];
+            double wy1 = ay.weight()[2 * oy + 1];
+            int r0 = ib + ay.index()[2 * oy] * inW;
+            int r1 = ib + ay.index()[2 * oy + 1] * inW;
+            for (int ox = 0; ox < outW; ox++) {
+                int i0 = xIndex[2 * ox];
+                int i1 = xIndex[2 * ox + 1];
+                double w0 = xWeight[2 * ox];
+                double w1 = xWeight[2 * ox + 1];
+                double v = wy0 * (w0 * src[r0 + i0] + w1 * src[r0 + i1]) + wy1 * (w0 * src[r1 + i0] + w1 * src[r1 + i1]);
+                dst[ob + ox] = xOutside[ox] ? extra : (float) v;
+            }
+            return;
+        }
+        for (int ox = 0; ox < outW; ox++) {
+            if (xOutside[ox]) {
+                dst[ob + ox] = extra;
+                continue;
+            }
+            double acc = 0;
+            int xb = ox * kx;
+            for (int ty = 0; ty < ky; ty++) {
+                double wy = ay.weight()[oy * ky + ty];
+                if (wy == 0) {
+                    continue;
+                }
+                int rowOff = ib + ay.index()[oy * ky + ty] * inW;
+                double racc = 0;
+                for (int tx = 0; tx < kx; tx++) {
+                    racc += xWeight[xb + tx] * src[rowOff + xIndex[xb + tx]];
+                }
+                acc += wy * racc;
+            }
+            dst[ob + ox] = (float) acc;
+        }
     }
 
     private static <E extends Enum<E>> E parse(Class<E> type, String onnxName, String attribute) {

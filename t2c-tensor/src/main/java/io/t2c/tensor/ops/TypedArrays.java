@@ -81,6 +81,56 @@ final class TypedArrays {
     }
 
     /**
+     * Copies a {@code ni x nj} tile from a source that is contiguous along i and strided along j to a destination
+     * that is contiguous along j: {@code dst[dp + i * dstStride + j] = src[sp + i + j * srcStride]}.
+     */
+    static void copyTile(Object src, int sp, int srcStride, Object dst, int dp, int dstStride, int ni, int nj) {
+        switch (src) {
+            case float[] s -> {
+                float[] d = (float[]) dst;
+                for (int j = 0; j < nj; j++) {
+                    for (int i = 0; i < ni; i++) {
+                        d[dp + i * dstStride + j] = s[sp + i + j * srcStride];
+                    }
+                }
+            }
+            case byte[] s -> {
+                byte[] d = (byte[]) dst;
+                for (int j = 0; j < nj; j++) {
+                    for (int i = 0; i < ni; i++) {
+                        d[dp + i * dstStride + j] = s[sp + i + j * srcStride];
+                    }
+                }
+            }
+            case short[] s -> {
+                short[] d = (short[]) dst;
+                for (int j = 0; j < nj; j++) {
+                    for (int i = 0; i < ni; i++) {
+                        d[dp + i * dstStride + j] = s[sp + i + j * srcStride];
+                    }
+                }
+            }
+            case int[] s -> {
+                int[] d = (int[]) dst;
+                for (int j = 0; j < nj; j++) {
+                    for (int i = 0; i < ni; i++) {
+                        d[dp + i * dstStride + j] = s[sp + i + j * srcStride];
+                    }
+                }
+            }
+            case long[] s -> {
+                long[] d = (long[]) dst;
+                for (int j = 0; j < nj; j++) {
+                    for (int i = 0; i < ni; i++) {
+                        d[dp + i * dstStride + j] = s[sp + i + j * srcStride];
+                    }
+                }
+            }
+            default -> throw new IllegalArgumentException("not a tensor array: " + src.getClass());
+        }
+    }
+
+    /**
      * Gathers one row through an index map: {@code dst[dp + j] = map[j] < 0 ? constant[0] : src[srcBase + map[j]]}.
      * {@code constant} is a one-element array of the same type (may be null when no map entry is negative).
      */

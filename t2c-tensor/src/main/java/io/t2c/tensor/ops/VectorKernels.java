@@ -1,8 +1,10 @@
 package io.t2c.tensor.ops;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -18,6 +20,10 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorKernels {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
+    /** Doubles for erf/GELU, and the float species with the same lane count (half the bits) that feeds them. */
+    static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> FD =
+            FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(D.vectorBitSize() / 2));
 
     private VectorKernels() {}
 
@@ -267,13 +273,50 @@ final class VectorKernels {
                     v.mul(0.5f).mul(one.add(t)).intoArray(y, yo + i);
                 }
             }
+            case ERF, GELU -> i = erf(x, xo, y, yo, n, op == Elementwise.UnaryOp.GELU);
             default -> {
-                // No vector form (erf, gelu, floor, ...): the scalar loop below does the whole row.
+                // No vector form (floor, ceil, round, sign): the scalar loop below does the whole row.
             }
         }
         for (; i < n; i++) {
             y[yo + i] = Elementwise.scalar(op, x[xo + i], p, q);
         }
+    }
+
+    /**
+     * erf (or exact GELU) over the row in double lanes, with the polynomials of {@link Elementwise#erf(double)}:
+     * both branches are evaluated and blended ({@code |x| <= 1} or not); beyond |x| = 6 the second branch is 1 to
+     * double precision, as exp(-x^2) underflows the correction. Returns how many elements it handled.
+     */
+    private static int erf(float[] x, int xo, float[] y, int yo, int n, boolean gelu) {
+        int lanes = D.length();
+        int ub = FD.loopBound(n);
+        int i = 0;
+        for (; i < ub; i += lanes) {
+            DoubleVector v = (DoubleVector) FloatVector.fromArray(FD, x, xo + i).convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector e = erf(gelu ? v.mul(Elementwise.SQRT_HALF) : v);
+            DoubleVector r = gelu ? v.mul(0.5).mul(e.add(1.0)) : e;
+            ((FloatVector) r.convertShape(VectorOperators.D2F, FD, 0)).intoArray(y, yo + i);
+        }
+        return i;
+    }
+
+    private static DoubleVector erf(DoubleVector x) {
+        DoubleVector a = x.abs();
+        DoubleVector z = x.mul(x);
+        DoubleVector p = DoubleVector.broadcast(D, Elementwise.ERF_P[0]);
+        for (int k = 1; k < Elementwise.ERF_P.length; k++) {
+            p = p.mul(z).add(Elementwise.ERF_P[k]);
+        }
+        p = p.mul(x);
+        DoubleVector t = DoubleVector.broadcast(D, 1.0).div(a.mul(0.5).add(1.0));
+        DoubleVector q = DoubleVector.broadcast(D, Elementwise.ERF_Q[0]);
+        for (int k = 1; k < Elementwise.ERF_Q.length; k++) {
+            q = q.mul(t).add(Elementwise.ERF_Q[k]);
+        }
+        q = DoubleVector.broadcast(D, 1.0).sub(q.mul(z.neg().lanewise(VectorOperators.EXP)));
+        q = q.blend(q.neg(), x.lt(0.0));
+        return p.blend(q, a.compare(VectorOperators.GT, 1.0));
     }
 
     // ---- row reductions ----
@@ -383,6 +426,67 @@ final class VectorKernels {
             total += e;
         }
         return total;
+    }
+
+    /**
+     * Softmax (or log-softmax) of one {@code [d, inner]} block along d, lanes running across {@code inner}
+     * (rows at {@code off + j * inner}). Per-column max and sums live in the scratch arrays (length &ge; inner); the
+     * sums accumulate in float lanes.
+     */
+    static void softmaxColumns(float[] x, float[] y, int off, int d, int inner, boolean log, float[] max,
+            float[] sum) {
+        int ub = F.loopBound(inner);
+        java.util.Arrays.fill(max, 0, inner, Float.NEGATIVE_INFINITY);
+        java.util.Arrays.fill(sum, 0, inner, 0f);
+        for (int j = 0; j < d; j++) {
+            int row = off + j * inner;
+            int i = 0;
+            for (; i < ub; i += L) {
+                FloatVector.fromArray(F, max, i).max(FloatVector.fromArray(F, x, row + i)).intoArray(max, i);
+            }
+            for (; i < inner; i++) {
+                max[i] = Math.max(max[i], x[row + i]);
+            }
+        }
+        for (int j = 0; j < d; j++) {
+            int row = off + j * inner;
+            int i = 0;
+            for (; i < ub; i += L) {
+                FloatVector e = FloatVector.fromArray(F, x, row + i).sub(FloatVector.fromArray(F, max, i))
+                        .lanewise(VectorOperators.EXP);
+                e.intoArray(y, row + i);
+                FloatVector.fromArray(F, sum, i).add(e).intoArray(sum, i);
+            }
+            for (; i < inner; i++) {
+                float e = (float) Math.exp(x[row + i] - max[i]);
+                y[row + i] = e;
+                sum[i] += e;
+            }
+        }
+        // sum becomes the per-column factor (1 / sum) or offset (log sum)
+        for (int i = 0; i < inner; i++) {
+            sum[i] = log ? (float) Math.log(sum[i]) : 1f / sum[i];
+        }
+        for (int j = 0; j < d; j++) {
+            int row = off + j * inner;
+            int i = 0;
+            if (log) {
+                for (; i < ub; i += L) {
+                    FloatVector.fromArray(F, x, row + i).sub(FloatVector.fromArray(F, max, i))
+                            .sub(FloatVector.fromArray(F, sum, i)).intoArray(y, row + i);
+                }
+                for (; i < inner; i++) {
+                    y[row + i] = (x[row + i] - max[i]) - sum[i];
+                }
+            } else {
+                for (; i < ub; i += L) {
+                    FloatVector.fromArray(F, y, row + i).mul(FloatVector.fromArray(F, sum, i)).intoArray(y, row + i);
+                }
+                for (; i < inner; i++) {
+                    y[row + i] *= sum[i];
+                }
+            }
+        }
     }
 
     /** {@code y[i] = x[i] * a + b} over the row (multiply, then add: no fused rounding). */

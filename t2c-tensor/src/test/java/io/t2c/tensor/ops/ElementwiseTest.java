@@ -265,6 +265,29 @@ class ElementwiseTest {
         assertTrue(Double.isNaN(Elementwise.erf(Double.NaN)));
     }
 
+    @Test
+    void floatErfAndGeluStayWithin1e7OfExactOnBothPaths() {
+        float[] grid = new float[200_001];
+        for (int i = 0; i < grid.length; i++) {
+            grid[i] = (float) (-8 + 16.0 * i / (grid.length - 1));
+        }
+        Tensor x = Tensor.of(grid, grid.length);
+        bothPaths(() -> {
+            Tensor e = Elementwise.erf(x);
+            Tensor g = Elementwise.gelu(x);
+            double worstErf = 0;
+            double worstGelu = 0;
+            for (int i = 0; i < grid.length; i++) {
+                double v = grid[i];
+                worstErf = Math.max(worstErf, Math.abs(e.floats()[i] - referenceErf(v)));
+                double gelu = 0.5 * v * (1 + referenceErf(v / Math.sqrt(2)));
+                worstGelu = Math.max(worstGelu, Math.abs(g.floats()[i] - gelu) / Math.max(1, Math.abs(gelu)));
+            }
+            assertTrue(worstErf <= 1e-7, "erf max abs error " + worstErf);
+            assertTrue(worstGelu <= 1e-7, "gelu max error " + worstGelu);
+        });
+    }
+
     private record Unary(String name, UnaryOperator<Tensor> op, DoubleUnaryOperator ref, double lo, double hi) {}
 
     @Test
