@@ -275,7 +275,10 @@ public final class Pooling {
                         for (int th = th0; th < th1; th++) {
                             int row = ib + (plane + hs + th * dh) * inW + ws;
                             for (int tw = tw0; tw < tw1; tw++) {
-                                m = Math.max(m, src[row + tw * dw]);
+                                // A compare-select instead of Math.max (whose -0.0 handling costs branches);
+                                // NaN still propagates.
+                                float v = src[row + tw * dw];
+                                m = v > m || v != v ? v : m;
                             }
                         }
                     }
