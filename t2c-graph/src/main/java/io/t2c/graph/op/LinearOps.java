@@ -262,6 +262,58 @@ final class LinearOps {
             return List.of(Tensor.of(y, m, n));
         }
 
+        @Override
+        public boolean differentiable() {
+            return true;
+        }
+
+        /**
+         * With P = op(A)·op(B): d op(A) = α·Ȳ·op(B)ᵀ and d op(B) = α·op(A)ᵀ·Ȳ, transposed back when the operand
+         * was transposed; C̄ = β·Ȳ summed to C's shape.
+         */
+        @Override
+        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+            Tensor a = in.get(0);
+            Tensor b = in.get(1);
+            Tensor g = gOut.get(0);
+            boolean ta = node.attributes().getInt("transA", 0) != 0;
+            boolean tb = node.attributes().getInt("transB", 0) != 0;
+            float alpha = node.attributes().getFloat("alpha", 1f);
+            float beta = node.attributes().getFloat("beta", 1f);
+            int[] mnk = mnk(node, a.shape(), b.shape());
+            int m = mnk[0];
+            int n = mnk[1];
+            int k = mnk[2];
+            GemmF32 gemm = Kernels.get().gemmF32();
+            // dA: stored [m×k] (or [k×m] when transposed)
+            float[] da = new float[m * k];
+            if (!ta) { // dA[m×k] = Ȳ[m×n] · op(B)ᵀ[n×k]
+                gemm.gemm(false, !tb, m, k, n, g.floats(), 0, n, b.floats(), 0, tb ? k : n, da, 0, k, false);
+            } else { // dAᵀ... A is [k×m]: dA[k×m] = op(B)[k×n] · Ȳᵀ[n×m]
+                gemm.gemm(tb, true, k, m, n, b.floats(), 0, tb ? k : n, g.floats(), 0, n, da, 0, m, false);
+            }
+            float[] db = new float[k * n];
+            if (!tb) { // dB[k×n] = op(A)ᵀ[k×m] · Ȳ[m×n]
+                gemm.gemm(!ta, false, k, n, m, a.floats(), 0, ta ? m : k, g.floats(), 0, n, db, 0, n, false);
+            } else { // B is [n×k]: dB[n×k] = Ȳᵀ[n×m] · op(A)[m×k]
+                gemm.gemm(true, ta, n, k, m, g.floats(), 0, n, a.floats(), 0, ta ? m : k, db, 0, k, false);
+            }
+            scale(da, alpha);
+            scale(db, alpha);
+            Tensor c = optionalTensor(in, 2);
+            Tensor dc = c == null ? null
+                    : Gradients.sumToShape(io.t2c.tensor.ops.Elementwise.mul(g, Tensor.scalar(beta).reshape()), c.shape());
+            return java.util.Arrays.asList(Tensor.of(da, a.shape()), Tensor.of(db, b.shape()), dc);
+        }
+
+        private static void scale(float[] v, float s) {
+            if (s != 1f) {
+                for (int i = 0; i < v.length; i++) {
+                    v[i] *= s;
+                }
+            }
+        }
+
         /** y[m×n] += beta·c, with c of shape [], [n], [1, n], [m, 1], [m] or [m, n] broadcast. */
         private static void addBroadcast(float[] y, int m, int n, Tensor c, float beta) {
             int[] s = c.shape();
@@ -355,6 +407,37 @@ final class LinearOps {
                 gemm.gemm(false, false, m, n, k, av, ai * m * k, k, bv, bi * k * n, n, y, i * m * n, n, false);
             }
             return List.of(Tensor.of(y, outShape));
+        }
+
+        @Override
+        public boolean differentiable() {
+            return true;
+        }
+
+        /** Ā = Ȳ·Bᵀ and B̄ = Aᵀ·Ȳ over the last two axes, summed over broadcast batch axes; vectors promoted first. */
+        @Override
+        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+            Tensor a = in.get(0);
+            Tensor b = in.get(1);
+            Tensor a2 = a.rank() == 1 ? a.reshape(1, a.dim(0)) : a;
+            Tensor b2 = b.rank() == 1 ? b.reshape(b.dim(0), 1) : b;
+            int[] ys = shape(node, a2.shape(), b2.shape());
+            Tensor g = gOut.get(0).reshape(ys);
+            Tensor ga = forward(node, List.of(g, lastTwoTransposed(b2))).get(0);
+            Tensor gb = forward(node, List.of(lastTwoTransposed(a2), g)).get(0);
+            return List.of(Gradients.sumToShape(ga, a2.shape()).reshape(a.shape()),
+                    Gradients.sumToShape(gb, b2.shape()).reshape(b.shape()));
+        }
+
+        private static Tensor lastTwoTransposed(Tensor t) {
+            int r = t.rank();
+            int[] perm = new int[r];
+            for (int i = 0; i < r; i++) {
+                perm[i] = i;
+            }
+            perm[r - 2] = r - 1;
+            perm[r - 1] = r - 2;
+            return io.t2c.tensor.ops.Movement.transpose(t, perm);
         }
 
         /** Flat index into a (right-aligned, size-1-broadcast) operand batch shape for output batch index i. */

@@ -59,6 +59,21 @@ final class MovementOps {
         public List<Tensor> forward(Node node, List<Tensor> in) {
             return List.of(Movement.transpose(in.get(0), perm(node, in.get(0).rank())));
         }
+
+        @Override
+        public boolean differentiable() {
+            return true;
+        }
+
+        @Override
+        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+            int[] p = perm(node, in.get(0).rank());
+            int[] inverse = new int[p.length];
+            for (int i = 0; i < p.length; i++) {
+                inverse[Shapes.axis(p[i], p.length)] = i;
+            }
+            return List.of(Movement.transpose(gOut.get(0), inverse));
+        }
     }
 
     static final class Concat extends Op {
@@ -89,6 +104,18 @@ final class MovementOps {
         @Override
         public List<Tensor> forward(Node node, List<Tensor> in) {
             return List.of(Movement.concat(node.attributes().getInt("axis", 0), in.toArray(Tensor[]::new)));
+        }
+
+        @Override
+        public boolean differentiable() {
+            return true;
+        }
+
+        @Override
+        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+            int axis = node.attributes().getInt("axis", 0);
+            int[] sizes = in.stream().mapToInt(t -> t.dim(axis)).toArray();
+            return List.of(Movement.split(gOut.get(0), axis, sizes));
         }
     }
 
@@ -138,6 +165,21 @@ final class MovementOps {
             int[] sizes = sizes(node, x.shape(), optionalTensor(in, 1));
             return List.of(Movement.split(x, node.attributes().getInt("axis", 0), sizes));
         }
+
+        @Override
+        public boolean differentiable() {
+            return true;
+        }
+
+        @Override
+        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+            int axis = node.attributes().getInt("axis", 0);
+            Tensor[] parts = new Tensor[out.size()];
+            for (int i = 0; i < parts.length; i++) {
+                parts[i] = gOut.get(i) != null ? gOut.get(i) : Gradients.zerosLike(out.get(i));
+            }
+            return java.util.Arrays.asList(Movement.concat(axis, parts), null);
+        }
     }
 
     /** Slice with starts, ends, optional axes and steps as inputs (opset 10+ form). */
@@ -177,6 +219,18 @@ final class MovementOps {
         public List<Tensor> forward(Node node, List<Tensor> in) {
             return List.of(doSlice(in.get(0), in.get(1), in.get(2), optionalTensor(in, 3), optionalTensor(in, 4)));
         }
+
+        @Override
+        public boolean differentiable() {
+            return true;
+        }
+
+        @Override
+        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+            Tensor gx = Gradients.scatterThroughMove(in.get(0).shape(), gOut.get(0),
+                    iota -> doSlice(iota, in.get(1), in.get(2), optionalTensor(in, 3), optionalTensor(in, 4)));
+            return java.util.Arrays.asList(gx, null, null, null, null);
+        }
     }
 
     static final class Gather extends Op {
@@ -199,6 +253,19 @@ final class MovementOps {
         @Override
         public List<Tensor> forward(Node node, List<Tensor> in) {
             return List.of(Movement.gather(in.get(0), in.get(1), node.attributes().getInt("axis", 0)));
+        }
+
+        @Override
+        public boolean differentiable() {
+            return true;
+        }
+
+        @Override
+        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+            int axis = node.attributes().getInt("axis", 0);
+            Tensor gx = Gradients.scatterThroughMove(in.get(0).shape(), gOut.get(0),
+                    iota -> Movement.gather(iota, in.get(1), axis));
+            return java.util.Arrays.asList(gx, null);
         }
     }
 
@@ -256,6 +323,20 @@ final class MovementOps {
                     value == null || value.size() == 0 ? 0 : value.getDouble(0),
                     axesT == null ? null : ints(axesT)));
         }
+
+        @Override
+        public boolean differentiable() {
+            return true;
+        }
+
+        @Override
+        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+            Tensor axesT = optionalTensor(in, 3);
+            Movement.PadMode mode = Movement.PadMode.of(node.attributes().getString("mode", "constant"));
+            Tensor gx = Gradients.scatterThroughMove(in.get(0).shape(), gOut.get(0),
+                    iota -> Movement.pad(iota, in.get(1).toLongArray(), mode, -1, axesT == null ? null : ints(axesT)));
+            return java.util.Arrays.asList(gx, null, null, null);
+        }
     }
 
     static final class Expand extends Op {
@@ -281,6 +362,16 @@ final class MovementOps {
         @Override
         public List<Tensor> forward(Node node, List<Tensor> in) {
             return List.of(Movement.expand(in.get(0), in.get(1).toLongArray()));
+        }
+
+        @Override
+        public boolean differentiable() {
+            return true;
+        }
+
+        @Override
+        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+            return java.util.Arrays.asList(Gradients.sumToShape(gOut.get(0), in.get(0).shape()), null);
         }
     }
 
@@ -312,6 +403,18 @@ final class MovementOps {
         @Override
         public List<Tensor> forward(Node node, List<Tensor> in) {
             return List.of(Movement.tile(in.get(0), in.get(1).toLongArray()));
+        }
+
+        @Override
+        public boolean differentiable() {
+            return true;
+        }
+
+        @Override
+        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+            Tensor gx = Gradients.scatterThroughMove(in.get(0).shape(), gOut.get(0),
+                    iota -> Movement.tile(iota, in.get(1).toLongArray()));
+            return java.util.Arrays.asList(gx, null);
         }
     }
 }

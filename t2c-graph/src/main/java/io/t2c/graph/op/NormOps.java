@@ -8,7 +8,9 @@ import io.t2c.graph.Node;
 import io.t2c.graph.TensorInfo;
 import io.t2c.tensor.Shapes;
 import io.t2c.tensor.Tensor;
+import io.t2c.tensor.ops.Elementwise;
 import io.t2c.tensor.ops.Normalization;
+import io.t2c.tensor.ops.Reductions;
 import java.util.List;
 
 /** Normalizations (BatchNorm in inference mode, LayerNorm, InstanceNorm) and Softmax / LogSoftmax. */
@@ -105,6 +107,31 @@ final class NormOps {
         @Override
         public List<TensorInfo> inferShapes(Node node, List<TensorInfo> in) {
             return List.of(in.get(0));
+        }
+
+        @Override
+        public boolean differentiable() {
+            return true;
+        }
+
+        /** Softmax: x̄ = y·(ȳ − Σ ȳ·y); LogSoftmax: x̄ = ȳ − exp(y)·Σ ȳ (sums along the axis). */
+        @Override
+        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+            Tensor y = out.get(0);
+            Tensor g = gOut.get(0);
+            int[] shape = y.shape();
+            int axis = Shapes.axis(node.attributes().getInt("axis", -1), Math.max(1, y.rank()));
+            if (node.attributes().getInt("coerce_2d", 0) != 0) {
+                int[] flat = {Shapes.product(shape, 0, axis), Shapes.product(shape, axis, shape.length)};
+                y = y.reshape(flat);
+                g = g.reshape(flat);
+                axis = 1;
+            }
+            int[] ax = {axis};
+            Tensor gx = log
+                    ? Elementwise.sub(g, Elementwise.mul(Elementwise.exp(y), Reductions.reduceSum(g, ax, true)))
+                    : Elementwise.mul(y, Elementwise.sub(g, Reductions.reduceSum(Elementwise.mul(g, y), ax, true)));
+            return List.of(gx.reshape(shape));
         }
 
         @Override

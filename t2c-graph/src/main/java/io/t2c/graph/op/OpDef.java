@@ -34,6 +34,22 @@ public interface OpDef {
     /** Computes the outputs on real tensors. */
     List<Tensor> forward(Node node, List<Tensor> inputs);
 
+    /**
+     * Reverse mode: given the op's inputs, its outputs and the gradients of a scalar loss with respect to the outputs
+     * ({@code null} for an output nothing depends on), returns the gradient for each input, or {@code null} for an
+     * input that has none (integer inputs, shapes, axes). Written with tensor ops; gradients have the input's shape.
+     * The default is an op with no gradient.
+     */
+    default List<Tensor> backward(Node node, List<Tensor> inputs, List<Tensor> outputs, List<Tensor> gradOutputs) {
+        throw new io.t2c.tensor.T2cException("op " + name() + " (node " + node.name() + ") has no gradient; training"
+                + " through it is not supported");
+    }
+
+    /** True when {@link #backward} is implemented. */
+    default boolean differentiable() {
+        return false;
+    }
+
     /** Multiply-accumulate count for one execution with the given input shapes; 0 for ops that do no MACs. */
     default long macs(Node node, List<TensorInfo> inputs, List<TensorInfo> outputs) {
         return 0;

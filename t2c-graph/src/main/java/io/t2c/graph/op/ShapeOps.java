@@ -23,6 +23,16 @@ import java.util.List;
 final class ShapeOps {
     private ShapeOps() {}
 
+    /** Reshape-like ops: the gradient is the output gradient viewed in the input's shape; other inputs get none. */
+    static List<Tensor> reshapeGradient(List<Tensor> in, List<Tensor> gOut) {
+        List<Tensor> grads = new ArrayList<>();
+        grads.add(gOut.get(0).reshape(in.get(0).shape()));
+        for (int i = 1; i < in.size(); i++) {
+            grads.add(null);
+        }
+        return grads;
+    }
+
     static List<OpDef> all() {
         return List.of(new Identity(), new Dropout(), new ShapeOp(), new Size(), new Cast(), new Flatten(),
                 new Reshape(), new Squeeze(), new Unsqueeze(), new ConstantOfShape(), new Range());
@@ -41,6 +51,16 @@ final class ShapeOps {
         @Override
         public List<Tensor> forward(Node node, List<Tensor> in) {
             return List.of(in.get(0));
+        }
+
+        @Override
+        public boolean differentiable() {
+            return true;
+        }
+
+        @Override
+        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+            return reshapeGradient(in, gOut);
         }
     }
 
@@ -71,6 +91,16 @@ final class ShapeOps {
             byte[] mask = new byte[x.size()];
             Arrays.fill(mask, (byte) 1);
             return List.of(x, Tensor.ofBytes(DType.BOOL, mask, x.shape()));
+        }
+
+        @Override
+        public boolean differentiable() {
+            return true;
+        }
+
+        @Override
+        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+            return reshapeGradient(in, gOut);
         }
     }
 
@@ -173,6 +203,16 @@ final class ShapeOps {
         public List<Tensor> forward(Node node, List<Tensor> in) {
             return List.of(in.get(0).reshape(shape(node, in.get(0).shape())));
         }
+
+        @Override
+        public boolean differentiable() {
+            return true;
+        }
+
+        @Override
+        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+            return reshapeGradient(in, gOut);
+        }
     }
 
     static final class Reshape extends Op {
@@ -230,6 +270,16 @@ final class ShapeOps {
         public List<Tensor> forward(Node node, List<Tensor> in) {
             return List.of(in.get(0).reshape(shape(node, in.get(0).shape(), in.get(1).toLongArray())));
         }
+
+        @Override
+        public boolean differentiable() {
+            return true;
+        }
+
+        @Override
+        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+            return reshapeGradient(in, gOut);
+        }
     }
 
     /** Squeeze with axes as an optional second input (opset 13 form; the importer converts older forms). */
@@ -273,6 +323,16 @@ final class ShapeOps {
         public List<Tensor> forward(Node node, List<Tensor> in) {
             return List.of(in.get(0).reshape(shape(node, in.get(0).shape(), optionalTensor(in, 1))));
         }
+
+        @Override
+        public boolean differentiable() {
+            return true;
+        }
+
+        @Override
+        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+            return reshapeGradient(in, gOut);
+        }
     }
 
     static final class Unsqueeze extends Op {
@@ -306,6 +366,16 @@ final class ShapeOps {
         @Override
         public List<Tensor> forward(Node node, List<Tensor> in) {
             return List.of(in.get(0).reshape(shape(node, in.get(0).shape(), in.get(1).toLongArray())));
+        }
+
+        @Override
+        public boolean differentiable() {
+            return true;
+        }
+
+        @Override
+        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+            return reshapeGradient(in, gOut);
         }
     }
 

@@ -1,0 +1,225 @@
+package io.t2c.autograd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.t2c.graph.Attributes;
+import io.t2c.graph.Executor;
+import io.t2c.graph.Graph;
+import io.t2c.graph.Node;
+import io.t2c.graph.Value;
+import io.t2c.graph.op.OpDef;
+import io.t2c.graph.op.OpRegistry;
+import io.t2c.tensor.DType;
+import io.t2c.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every differentiable op's gradient against central finite differences. Each case is one node; the loss is
+ * Σ r·y for a fixed random r (so every output element matters). The forward runs in float32 and the differences
+ * are taken in double from it, with a step of 1e-2·(1 + |x|); tolerance 2e-2 relative plus 2e-3 absolute. Inputs
+ * keep away from kinks (Relu at 0, ties in Max) so the function is smooth within a step.
+ */
+class GradientCheckTest {
+    /** One op under test: its inputs (float ones are differentiated, others held fixed) and attributes. */
+    record Case(String label, String op, Attributes attrs, List<Tensor> inputs, int outputs) {
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+
+    static final Random R = new Random(2024);
+
+    static Tensor rand(int... shape) {
+        return fill(shape, () -> (float) (R.nextBoolean() ? 1 : -1) * (0.2f + R.nextFloat()));
+    }
+
+    static Tensor positive(int... shape) {
+        return fill(shape, () -> 0.5f + R.nextFloat());
+    }
+
+    /** Distinct values at least 0.13 apart, shuffled: max/min never change hands within a difference step. */
+    static Tensor spread(int... shape) {
+        int n = java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+        List<Float> v = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            v.add((i - n / 2) * 0.13f);
+        }
+        java.util.Collections.shuffle(v, R);
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) {
+            f[i] = v.get(i);
+        }
+        return Tensor.of(f, shape);
+    }
+
+    static Tensor fill(int[] shape, java.util.function.Supplier<Float> f) {
+        float[] v = new float[java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = f.get();
+        }
+        return Tensor.of(v, shape);
+    }
+
+    static Case c(String op, Attributes attrs, Tensor... inputs) {
+        return new Case(op + " " + attrs, op, attrs, List.of(inputs), 1);
+    }
+
+    static Case c(String op, Tensor... inputs) {
+        return c(op, Attributes.EMPTY, inputs);
+    }
+
+    static Stream<Case> cases() {
+        List<Case> cs = new ArrayList<>();
+        for (String op : List.of("Neg", "Abs", "Exp", "Erf", "Relu", "Sigmoid", "Tanh", "HardSwish", "Gelu")) {
+            cs.add(c(op, rand(3, 5)));
+        }
+        for (String op : List.of("Sqrt", "Log", "Reciprocal")) {
+            cs.add(c(op, positive(3, 5)));
+        }
+        cs.add(c("Gelu", Attributes.of("approximate", "tanh"), rand(4, 3)));
+        cs.add(c("LeakyRelu", Attributes.of("alpha", 0.1), rand(4, 3)));
+        cs.add(c("HardSigmoid", Attributes.of("alpha", 0.3, "beta", 0.4), rand(4, 3)));
+        cs.add(c("Clip", rand(4, 5), Tensor.scalar(-0.6f).reshape(), Tensor.scalar(0.7f).reshape()));
+        cs.add(c("Add", rand(2, 3, 4), rand(3, 1)));
+        cs.add(c("Sub", rand(3, 1), rand(2, 3, 4)));
+        cs.add(c("Mul", rand(2, 3, 4), rand(4)));
+        cs.add(c("Div", rand(2, 3, 4), positive(2, 1, 4)));
+        cs.add(c("Pow", positive(2, 3), rand(3)));
+        cs.add(c("PRelu", rand(2, 3, 4), rand(3, 1)));
+        cs.add(c("Sum", rand(2, 3), rand(3), rand(2, 1)));
+        cs.add(c("Mean", rand(2, 3), rand(3)));
+        cs.add(c("Where", Tensor.ofBytes(DType.BOOL, new byte[] {1, 0, 1}, 3), rand(2, 3), rand(3)));
+        cs.add(c("Identity", rand(2, 3)));
+        cs.add(c("Dropout", rand(2, 3)));
+        cs.add(c("Flatten", Attributes.of("axis", 2), rand(2, 3, 4)));
+        cs.add(c("Reshape", rand(2, 3, 4), Tensor.vector(4, -1)));
+        cs.add(c("Squeeze", rand(2, 1, 4), Tensor.vector(1)));
+        cs.add(c("Unsqueeze", rand(2, 4), Tensor.vector(0, 3)));
+        cs.add(c("Transpose", Attributes.of("perm", new long[] {2, 0, 1}), rand(2, 3, 4)));
+        cs.add(c("Concat", Attributes.of("axis", 1), rand(2, 3), rand(2, 2)));
+        cs.add(new Case("Split axis 1 [1, 3]", "Split", Attributes.of("axis", 1), List.of(rand(2, 4, 2), Tensor.vector(1, 3)), 2));
+        cs.add(c("Slice", rand(4, 6), Tensor.vector(3, 1), Tensor.vector(0, 6), Tensor.vector(0, 1), Tensor.vector(-1, 2)));
+        cs.add(c("Gather", Attributes.of("axis", 1), rand(3, 4), Tensor.ofLongs(new long[] {0, 3, 3, -1}, 2, 2)));
+        cs.add(c("Pad", Attributes.of("mode", "reflect"), rand(2, 3, 4), Tensor.vector(0, 1, 2, 0, 2, 1)));
+        cs.add(c("Pad", Attributes.of("mode", "constant"), rand(2, 3), Tensor.vector(1, 0, 2, 3), Tensor.scalar(0.5f).reshape()));
+        cs.add(c("Expand", rand(3, 1), Tensor.vector(2, 3, 4)));
+        cs.add(c("Tile", rand(2, 3), Tensor.vector(2, 2)));
+        cs.add(c("ReduceSum", Attributes.of("keepdims", 0), rand(2, 3, 4), Tensor.vector(1)));
+        cs.add(c("ReduceMean", rand(2, 3, 4), Tensor.vector(0, 2)));
+        cs.add(c("ReduceMax", Attributes.of("keepdims", 0), spread(3, 5), Tensor.vector(1)));
+        cs.add(c("ReduceMin", spread(3, 5)));
+        cs.add(c("ReduceProd", positive(2, 3), Tensor.vector(1)));
+        cs.add(c("Softmax", Attributes.of("axis", 1), rand(2, 5, 3)));
+        cs.add(c("LogSoftmax", rand(3, 6)));
+        cs.add(c("Softmax", Attributes.of("axis", 1, "coerce_2d", 1), rand(2, 3, 2)));
+        cs.add(c("MatMul", rand(2, 3, 4), rand(4, 5)));
+        cs.add(c("MatMul", rand(2, 1, 3, 4), rand(3, 4, 2)));
+        cs.add(c("MatMul", rand(4), rand(4, 3)));
+        for (int ta = 0; ta < 2; ta++) {
+            for (int tb = 0; tb < 2; tb++) {
+                Tensor a = ta == 0 ? rand(3, 4) : rand(4, 3);
+                Tensor b = tb == 0 ? rand(4, 5) : rand(5, 4);
+                cs.add(c("Gemm", Attributes.of("transA", ta, "transB", tb, "alpha", 0.7, "beta", 1.3), a, b, rand(5)));
+            }
+        }
+        return cs.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void gradientMatchesFiniteDifferences(Case tc) {
+        List<String> names = new ArrayList<>();
+        List<Value> inputs = new ArrayList<>();
+        Map<String, Tensor> feeds = new LinkedHashMap<>();
+        for (int i = 0; i < tc.inputs().size(); i++) {
+            String n = "in" + i;
+            names.add(n);
+            Tensor t = tc.inputs().get(i);
+            inputs.add(new Value(n, t.dtype(), t.shape()));
+            feeds.put(n, t);
+        }
+        List<Node> nodes = new ArrayList<>();
+        List<String> outs = new ArrayList<>();
+        for (int k = 0; k < tc.outputs(); k++) {
+            outs.add("y" + k);
+        }
+        nodes.add(new Node("op", tc.op(), names, outs, tc.attrs()));
+        // loss = Σ_k Σ r_k·y_k, with fixed random r_k of each output's shape
+        Executor probe = new Executor(new Graph("probe", inputs, outs.stream().map(o -> new Value(o, null, null)).toList(),
+                nodes, Map.of(), Map.of()));
+        Map<String, Tensor> ys = probe.run(feeds);
+        Map<String, Tensor> inits = new LinkedHashMap<>();
+        List<String> partials = new ArrayList<>();
+        for (String o : outs) {
+            inits.put("r_" + o, rand(ys.get(o).shape()));
+            nodes.add(new Node("weigh_" + o, "Mul", List.of(o, "r_" + o), List.of("wy_" + o), Attributes.EMPTY));
+            nodes.add(new Node("sum_" + o, "ReduceSum", List.of("wy_" + o), List.of("l_" + o), Attributes.of("keepdims", 0)));
+            partials.add("l_" + o);
+        }
+        nodes.add(new Node("loss", "Sum", partials, List.of("loss"), Attributes.EMPTY));
+        Graph g = new Graph("check", inputs, List.of(new Value("loss", null, null)), nodes, inits, Map.of());
+        List<String> wrt = names.stream().filter(n -> feeds.get(n).dtype() == DType.FLOAT32
+                && !(tc.op().equals("Clip") && !n.equals("in0")) && !(tc.op().equals("Pad") && !n.equals("in0")))
+                .toList();
+        Backprop.Result res = Backprop.run(g, OpRegistry.standard(), feeds, "loss", wrt);
+        Executor ex = new Executor(g);
+        for (String w : wrt) {
+            Tensor x = feeds.get(w);
+            Tensor analytic = res.gradients().get(w);
+            assertEquals(java.util.Arrays.toString(x.shape()), java.util.Arrays.toString(analytic.shape()));
+            for (int i = 0; i < x.size(); i++) {
+                double eps = 1e-2 * (1 + Math.abs(x.getDouble(i)));
+                double up = lossAt(ex, feeds, w, i, x.getDouble(i) + eps);
+                double down = lossAt(ex, feeds, w, i, x.getDouble(i) - eps);
+                double fd = (up - down) / (2 * eps);
+                double an = analytic.getDouble(i);
+                assertTrue(Math.abs(fd - an) <= 2e-3 + 2e-2 * Math.abs(fd),
+                        tc + ": d loss / d " + w + "[" + i + "] analytic " + an + ", finite difference " + fd);
+            }
+        }
+    }
+
+    private static double lossAt(Executor ex, Map<String, Tensor> feeds, String w, int i, double value) {
+        Map<String, Tensor> f = new LinkedHashMap<>(feeds);
+        Tensor t = feeds.get(w).copy();
+        t.floats()[i] = (float) value;
+        f.put(w, t);
+        return ex.run(f).get("loss").getDouble(0);
+    }
+
+    @Test
+    void everyDifferentiableOpHasACase() {
+        Set<String> covered = new TreeSet<>();
+        cases().forEach(c -> covered.add(c.op()));
+        Set<String> missing = new TreeSet<>();
+        for (OpDef op : OpRegistry.standard().all().values()) {
+            if (op.differentiable() && !covered.contains(op.name())) {
+                missing.add(op.name());
+            }
+        }
+        assertTrue(missing.isEmpty(), "differentiable ops without a gradient check: " + missing);
+    }
+
+    @Test
+    void nonDifferentiableOpOnThePathIsReported() {
+        Graph g = new Graph("g", List.of(new Value("x", DType.FLOAT32, new int[] {3})), List.of(new Value("l", null, null)),
+                List.of(new Node("f", "Floor", List.of("x"), List.of("y"), Attributes.EMPTY),
+                        new Node("s", "ReduceSum", List.of("y"), List.of("l"), Attributes.of("keepdims", 0))),
+                Map.of(), Map.of());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(io.t2c.tensor.T2cException.class,
+                () -> Backprop.run(g, OpRegistry.standard(), Map.of("x", rand(3)), "l", List.of("x")));
+        assertTrue(e.getMessage().contains("Floor has no gradient"), e.getMessage());
+    }
+}
