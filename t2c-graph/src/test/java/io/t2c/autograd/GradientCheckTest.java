@@ -91,7 +91,7 @@ class GradientCheckTest {
         cs.add(c("Gelu", Attributes.of("approximate", "tanh"), rand(4, 3)));
         cs.add(c("LeakyRelu", Attributes.of("alpha", 0.1), rand(4, 3)));
         cs.add(c("HardSigmoid", Attributes.of("alpha", 0.3, "beta", 0.4), rand(4, 3)));
-        cs.add(c("Clip", rand(4, 5), Tensor.scalar(-0.6f).reshape(), Tensor.scalar(0.7f).reshape()));
+        cs.add(c("Clip", spread(4, 5), Tensor.scalar(-0.6f).reshape(), Tensor.scalar(0.7f).reshape()));
         cs.add(c("Add", rand(2, 3, 4), rand(3, 1)));
         cs.add(c("Sub", rand(3, 1), rand(2, 3, 4)));
         cs.add(c("Mul", rand(2, 3, 4), rand(4)));
