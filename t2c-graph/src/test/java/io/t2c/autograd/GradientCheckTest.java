@@ -124,6 +124,8 @@ class GradientCheckTest {
         cs.add(c("Softmax", Attributes.of("axis", 1), rand(2, 5, 3)));
         cs.add(c("LogSoftmax", rand(3, 6)));
         cs.add(c("Softmax", Attributes.of("axis", 1, "coerce_2d", 1), rand(2, 3, 2)));
+        cs.add(c("SoftmaxCrossEntropyLoss", Attributes.of("label_smoothing", 0.1), rand(4, 5), Tensor.vector(0, 4, 2, 2)));
+        cs.add(c("SoftmaxCrossEntropyLoss", Attributes.of("reduction", "none"), rand(3, 4), Tensor.vector(3, 0, 1)));
         cs.add(c("MatMul", rand(2, 3, 4), rand(4, 5)));
         cs.add(c("MatMul", rand(2, 1, 3, 4), rand(3, 4, 2)));
         cs.add(c("MatMul", rand(4), rand(4, 3)));

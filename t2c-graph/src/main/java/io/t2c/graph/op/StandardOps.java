@@ -17,6 +17,7 @@ public final class StandardOps {
         ops.addAll(PoolOps.all());
         ops.addAll(NormOps.all());
         ops.addAll(ResizeOp.all());
+        ops.addAll(LossOps.all());
         return ops;
     }
 }
