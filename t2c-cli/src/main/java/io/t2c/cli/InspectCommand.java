@@ -24,7 +24,7 @@ final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "MODEL", description = "ONNX model, or a weights file (.pth, .safetensors, .npz) to list its tensors")
+    @Parameters(paramLabel = "MODEL", description = "ONNX model or model bundle, or a weights file (.pth, .safetensors, .npz) to list its tensors")
     Path model;
 
     @Option(names = "--json", description = "print one JSON object on stdout (human output goes to stderr)")

@@ -1,6 +1,7 @@
 package io.t2c.cli;
 
 import io.t2c.graph.Graph;
+import io.t2c.io.bundle.ModelBundle;
 import io.t2c.io.onnx.OnnxImporter;
 import io.t2c.io.tensorfile.Npy;
 import io.t2c.io.tensorfile.PthReader;
@@ -17,6 +18,9 @@ final class ModelFiles {
     private ModelFiles() {}
 
     static Graph load(Path path) {
+        if (Files.exists(path) && ModelBundle.isBundle(path)) {
+            return ModelBundle.read(path);
+        }
         requireFile(path);
         if (isWeights(path)) {
             throw new T2cException(path + " holds weights only (a state dict), not a graph; export the model to ONNX"
@@ -49,7 +53,8 @@ final class ModelFiles {
             throw new T2cException(path + ": no such file");
         }
         if (Files.isDirectory(path)) {
-            throw new T2cException(path + " is a folder; give a model file (.onnx, or .pth/.safetensors weights)");
+            throw new T2cException(path + " is a folder but not a model bundle (no graph.json); give an .onnx file,"
+                    + " a bundle, or .pth/.safetensors weights");
         }
     }
 }

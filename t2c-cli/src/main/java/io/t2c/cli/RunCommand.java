@@ -31,7 +31,7 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "MODEL", description = "ONNX model file")
+    @Parameters(paramLabel = "MODEL", description = "ONNX model file or model bundle (folder or .zip)")
     Path model;
 
     @Option(names = "--input", required = true, paramLabel = "[NAME=]X.npy",
