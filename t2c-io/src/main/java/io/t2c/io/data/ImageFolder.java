@@ -216,12 +216,24 @@ public final class ImageFolder implements Dataset {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
+                // javax.imageio decodes a truncated JPEG with only a warning; PIL refuses it, and so do we.
+                List<String> truncation = new ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> {
+                    String w = warning.toLowerCase(Locale.ROOT);
+                    if (w.contains("truncated") || w.contains("premature end")) {
+                        truncation.add(warning);
+                    }
+                });
                 long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
                 if (pixels > MAX_PIXELS || pixels <= 0) {
                     throw DataFiles.error(file, "declares " + reader.getWidth(0) + "x" + reader.getHeight(0)
                             + " pixels; images over " + MAX_PIXELS + " pixels are refused");
                 }
-                return reader.read(0);
+                BufferedImage img = reader.read(0);
+                if (!truncation.isEmpty()) {
+                    throw DataFiles.error(file, "truncated image: " + truncation.get(0));
+                }
+                return img;
             } finally {
                 reader.dispose();
             }
