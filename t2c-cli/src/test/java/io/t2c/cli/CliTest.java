@@ -102,6 +102,19 @@ class CliTest {
     }
 
     @Test
+    void evalReportsAccuracyAndAgreement() throws IOException {
+        String m = EXAMPLES.resolve("fashion_cnn.onnx").toString();
+        Result r = t2c("eval", m, "--data", "fashion-mnist:test", "--limit", "500", "--reference", m, "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals(500, j.get("samples").asInt());
+        assertTrue(j.get("top1").asDouble() > 0.84, "the example model scores 87.3 % on the full test set: " + j);
+        assertEquals(j.get("correct").asInt() / 500.0, j.get("top1").asDouble(), 1e-12);
+        assertEquals(1.0, j.get("agreement").asDouble(), "a model agrees with itself");
+        assertOneLineError(t2c("eval", m, "--data", "imagenet"), "imagenet");
+    }
+
+    @Test
     void truncatedOnnxIsOneLineError() throws IOException {
         byte[] full = Files.readAllBytes(EXAMPLES.resolve("fashion_cnn.onnx"));
         Path p = dir.resolve("cut.onnx");
