@@ -146,7 +146,33 @@ class GradientCheckTest {
                 cs.add(c("Gemm", Attributes.of("transA", ta, "transB", tb, "alpha", 0.7, "beta", 1.3), a, b, rand(5)));
             }
         }
+        convolutionCases(cs);
         return cs.stream();
+    }
+
+    static Attributes conv(Object... nameValuePairs) {
+        return Attributes.of(nameValuePairs);
+    }
+
+    static void convolutionCases(List<Case> cs) {
+        // strides 2 with H = 6 and pads 1+1: the last stride is cut short, so x̄ needs output padding
+        cs.add(c("Conv", conv("strides", new long[] {2, 1}, "pads", new long[] {1, 0, 1, 2}, "dilations", new long[] {1, 2}),
+                rand(2, 4, 6, 5), rand(6, 4, 3, 2), rand(6)));
+        cs.add(c("Conv", conv("group", 2, "strides", new long[] {2, 2}, "pads", new long[] {0, 1, 1, 0}),
+                rand(1, 4, 5, 6), rand(6, 2, 2, 3)));
+        cs.add(c("Conv", conv("group", 3, "pads", new long[] {1, 1, 1, 1}, "dilations", new long[] {2, 1}),
+                rand(2, 3, 5, 4), rand(3, 1, 3, 3), rand(3))); // depthwise
+        cs.add(c("Conv", conv("auto_pad", "SAME_UPPER", "strides", new long[] {2, 2}), rand(1, 2, 5, 6), rand(3, 2, 3, 2)));
+        cs.add(c("Conv", conv("auto_pad", "SAME_LOWER", "group", 2, "strides", new long[] {2}), rand(2, 4, 7), rand(2, 2, 4),
+                rand(2)));
+        cs.add(c("Conv", conv("strides", new long[] {2}, "pads", new long[] {1, 2}, "dilations", new long[] {2}),
+                rand(2, 3, 9), rand(4, 3, 3), rand(4))); // 1-D
+        cs.add(c("ConvTranspose", conv("group", 2, "strides", new long[] {2, 2}, "pads", new long[] {1, 0, 0, 1},
+                "output_padding", new long[] {1, 0}), rand(2, 4, 3, 3), rand(4, 3, 3, 2), rand(6)));
+        cs.add(c("ConvTranspose", conv("strides", new long[] {3}, "dilations", new long[] {2}, "pads", new long[] {2, 1},
+                "output_padding", new long[] {2}), rand(2, 3, 4), rand(3, 2, 2))); // 1-D
+        cs.add(c("ConvTranspose", conv("auto_pad", "SAME_UPPER", "strides", new long[] {2, 2}), rand(1, 2, 3, 2),
+                rand(2, 2, 3, 3)));
     }
 
     @ParameterizedTest(name = "{0}")
