@@ -147,6 +147,7 @@ class GradientCheckTest {
             }
         }
         convolutionCases(cs);
+        poolingCases(cs);
         return cs.stream();
     }
 
@@ -173,6 +174,21 @@ class GradientCheckTest {
                 "output_padding", new long[] {2}), rand(2, 3, 4), rand(3, 2, 2))); // 1-D
         cs.add(c("ConvTranspose", conv("auto_pad", "SAME_UPPER", "strides", new long[] {2, 2}), rand(1, 2, 3, 2),
                 rand(2, 2, 3, 3)));
+    }
+
+    static void poolingCases(List<Case> cs) {
+        cs.add(c("MaxPool", conv("kernel_shape", new long[] {3, 3}, "strides", new long[] {2, 2},
+                "pads", new long[] {1, 0, 1, 1}, "ceil_mode", 1), spread(2, 2, 6, 7)));
+        cs.add(c("MaxPool", conv("kernel_shape", new long[] {2, 2}, "dilations", new long[] {2, 1}), spread(1, 2, 5, 4)));
+        cs.add(c("MaxPool", conv("kernel_shape", new long[] {3}, "strides", new long[] {2}, "auto_pad", "SAME_UPPER"),
+                spread(2, 3, 8)));
+        cs.add(c("AveragePool", conv("kernel_shape", new long[] {3, 3}, "strides", new long[] {2, 2},
+                "pads", new long[] {1, 1, 1, 0}, "count_include_pad", 1, "ceil_mode", 1), rand(2, 2, 6, 7)));
+        cs.add(c("AveragePool", conv("kernel_shape", new long[] {2, 3}, "strides", new long[] {1, 2},
+                "pads", new long[] {1, 1, 0, 1}, "ceil_mode", 1), rand(1, 2, 4, 6)));
+        cs.add(c("AveragePool", conv("kernel_shape", new long[] {3}, "pads", new long[] {1, 1}), rand(2, 2, 5)));
+        cs.add(c("GlobalAveragePool", rand(2, 3, 3, 4)));
+        cs.add(c("GlobalMaxPool", spread(2, 3, 5)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -251,6 +267,26 @@ class GradientCheckTest {
             }
         }
         assertTrue(missing.isEmpty(), "differentiable ops without a gradient check: " + missing);
+    }
+
+    /** Gradient of Σ y for one single-node graph x → op → y. */
+    static Tensor gradientOfSum(String op, Attributes attrs, Tensor x) {
+        Graph g = new Graph("g", List.of(new Value("x", DType.FLOAT32, x.shape())), List.of(new Value("l", null, null)),
+                List.of(new Node("p", op, List.of("x"), List.of("y"), attrs),
+                        new Node("s", "ReduceSum", List.of("y"), List.of("l"), Attributes.of("keepdims", 0))),
+                Map.of(), Map.of());
+        return Backprop.run(g, OpRegistry.standard(), Map.of("x", x), "l", List.of("x")).gradients().get("x");
+    }
+
+    @Test
+    void maxPoolRoutesTiesToTheFirstTapAndNeverToPadding() {
+        // windows [pad, 1], [1, 1], [1, 0], [0, -2], [-2, -2], [-2, pad]: ties go to the first tap in scan order,
+        // and the negative value beside the padding still wins its window
+        Tensor x = Tensor.of(new float[] {1, 1, 0, -2, -2}, 1, 1, 5);
+        Tensor g = gradientOfSum("MaxPool", Attributes.of("kernel_shape", new long[] {2}, "pads", new long[] {1, 1}), x);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {2, 1, 1, 1, 1}, g.floats());
+        Tensor gm = gradientOfSum("GlobalMaxPool", Attributes.EMPTY, Tensor.of(new float[] {0, 3, 1, 3}, 1, 1, 2, 2));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {0, 1, 0, 0}, gm.floats());
     }
 
     @Test
