@@ -148,6 +148,7 @@ class GradientCheckTest {
         }
         convolutionCases(cs);
         poolingCases(cs);
+        normalizationCases(cs);
         return cs.stream();
     }
 
@@ -189,6 +190,20 @@ class GradientCheckTest {
         cs.add(c("AveragePool", conv("kernel_shape", new long[] {3}, "pads", new long[] {1, 1}), rand(2, 2, 5)));
         cs.add(c("GlobalAveragePool", rand(2, 3, 3, 4)));
         cs.add(c("GlobalMaxPool", spread(2, 3, 5)));
+    }
+
+    static void normalizationCases(List<Case> cs) {
+        // inference: running mean and var are not trained, so they are held
+        cs.add(c("BatchNormalization", Attributes.of("epsilon", 1e-3), rand(2, 3, 2, 2), rand(3), rand(3), rand(3), positive(3))
+                .holding(3, 4));
+        cs.add(c("BatchNormalization", Attributes.of("training_mode", 1, "momentum", 0.8),
+                rand(3, 2, 2, 3), rand(2), rand(2), rand(2), positive(2)).outputs(3));
+        cs.add(c("BatchNormalization", Attributes.of("training_mode", 1, "epsilon", 1e-2), rand(5, 3), rand(3), rand(3),
+                rand(3), positive(3)));
+        cs.add(c("LayerNormalization", Attributes.of("axis", -2), rand(2, 3, 4), rand(3, 4), rand(4)));
+        cs.add(c("LayerNormalization", Attributes.of("axis", 1), rand(3, 5), rand(5)).outputs(3));
+        cs.add(c("InstanceNormalization", rand(2, 3, 5), rand(3), rand(3)));
+        cs.add(c("InstanceNormalization", Attributes.of("epsilon", 1e-3), rand(1, 2, 3, 3), rand(2), rand(2)));
     }
 
     @ParameterizedTest(name = "{0}")
