@@ -149,6 +149,7 @@ class GradientCheckTest {
         convolutionCases(cs);
         poolingCases(cs);
         normalizationCases(cs);
+        resizeCases(cs);
         return cs.stream();
     }
 
@@ -204,6 +205,18 @@ class GradientCheckTest {
         cs.add(c("LayerNormalization", Attributes.of("axis", 1), rand(3, 5), rand(5)).outputs(3));
         cs.add(c("InstanceNormalization", rand(2, 3, 5), rand(3), rand(3)));
         cs.add(c("InstanceNormalization", Attributes.of("epsilon", 1e-3), rand(1, 2, 3, 3), rand(2), rand(2)));
+    }
+
+    static void resizeCases(List<Case> cs) {
+        Tensor noRoi = Tensor.of(new float[0], 0);
+        cs.add(c("Resize", Attributes.of("mode", "nearest"), rand(1, 2, 3, 4), noRoi,
+                Tensor.of(new float[] {1, 1, 2, 1.5f}, 4)).holding(1, 2));
+        cs.add(c("Resize", Attributes.of("mode", "nearest", "coordinate_transformation_mode", "asymmetric",
+                "nearest_mode", "floor"), rand(2, 6, 5), noRoi, Tensor.of(new float[0], 0), Tensor.vector(2, 3, 2))
+                .holding(1, 2)); // downsampling: some inputs get no gradient
+        cs.add(c("Resize", Attributes.of("mode", "nearest", "coordinate_transformation_mode", "tf_crop_and_resize",
+                "extrapolation_value", 0.5), rand(1, 1, 4, 4), Tensor.of(new float[] {0, 0, -0.2f, 0.1f, 1, 1, 0.9f, 1.3f}, 8),
+                Tensor.of(new float[] {1, 1, 1.5f, 1.25f}, 4)).holding(1, 2));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -302,6 +315,18 @@ class GradientCheckTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {2, 1, 1, 1, 1}, g.floats());
         Tensor gm = gradientOfSum("GlobalMaxPool", Attributes.EMPTY, Tensor.of(new float[] {0, 3, 1, 3}, 1, 1, 2, 2));
         org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {0, 1, 0, 0}, gm.floats());
+    }
+
+    @Test
+    void linearResizeHasNoGradientYet() {
+        Graph g = new Graph("g", List.of(new Value("x", DType.FLOAT32, new int[] {1, 1, 2, 2})),
+                List.of(new Value("l", null, null)),
+                List.of(new Node("up", "Resize", List.of("x", "", "scales"), List.of("y"), Attributes.of("mode", "linear")),
+                        new Node("s", "ReduceSum", List.of("y"), List.of("l"), Attributes.of("keepdims", 0))),
+                Map.of("scales", Tensor.of(new float[] {1, 1, 2, 2}, 4)), Map.of());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(io.t2c.tensor.T2cException.class,
+                () -> Backprop.run(g, OpRegistry.standard(), Map.of("x", rand(1, 1, 2, 2)), "l", List.of("x")));
+        assertTrue(e.getMessage().contains("node up") && e.getMessage().contains("linear"), e.getMessage());
     }
 
     @Test
