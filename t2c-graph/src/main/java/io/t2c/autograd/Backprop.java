@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Gradients of a scalar loss with respect to chosen values (parameters or inputs) of a graph.
@@ -54,7 +55,8 @@ public final class Backprop {
             for (String in : n.inputs()) {
                 args.add(in.isEmpty() ? null : env.get(in));
             }
-            List<Tensor> outs = registry.get(n.opType()).forward(n, args);
+            OpDef def = registry.get(n.opType());
+            List<Tensor> outs = naming(n, () -> def.forward(n, args));
             for (int k = 0; k < n.outputs().size() && k < outs.size(); k++) {
                 env.put(n.output(k), outs.get(k));
             }
@@ -90,7 +92,7 @@ public final class Backprop {
                 outs.add(out.isEmpty() ? null : env.get(out));
                 gOuts.add(out.isEmpty() ? null : grads.get(out));
             }
-            List<Tensor> gIns = op.backward(n, ins, outs, gOuts);
+            List<Tensor> gIns = naming(n, () -> op.backward(n, ins, outs, gOuts));
             for (int k = 0; k < n.inputs().size() && k < gIns.size(); k++) {
                 String in = n.input(k);
                 Tensor gi = gIns.get(k);
@@ -119,6 +121,18 @@ public final class Backprop {
             outputs.put(v.name(), env.get(v.name()));
         }
         return new Result(outputs, result);
+    }
+
+    /** Runs a node's forward or backward so that a kernel's error names the node, as the Executor's do. */
+    private static List<Tensor> naming(Node n, Supplier<List<Tensor>> body) {
+        try {
+            return body.get();
+        } catch (T2cException e) {
+            if (e.getMessage().startsWith("node ")) {
+                throw e;
+            }
+            throw new T2cException("node " + n.label() + ": " + e.getMessage(), e);
+        }
     }
 
     /** Values that depend on one of {@code from} and that the loss depends on (including the ends). */

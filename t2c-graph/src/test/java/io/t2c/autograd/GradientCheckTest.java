@@ -31,11 +31,22 @@ import org.junit.jupiter.params.provider.MethodSource;
  * keep away from kinks (Relu at 0, ties in Max) so the function is smooth within a step.
  */
 class GradientCheckTest {
-    /** One op under test: its inputs (float ones are differentiated, others held fixed) and attributes. */
-    record Case(String label, String op, Attributes attrs, List<Tensor> inputs, int outputs) {
+    /**
+     * One op under test: its inputs and attributes, how many outputs feed the loss, and the inputs held fixed
+     * ({@code held}: bounds, statistics, scales). Other float inputs are differentiated; integer ones never are.
+     */
+    record Case(String label, String op, Attributes attrs, List<Tensor> inputs, int outputs, Set<Integer> held) {
         @Override
         public String toString() {
             return label;
+        }
+
+        Case outputs(int n) {
+            return new Case(label + " (" + n + " outputs)", op, attrs, inputs, n, held);
+        }
+
+        Case holding(Integer... indices) {
+            return new Case(label, op, attrs, inputs, outputs, Set.of(indices));
         }
     }
 
@@ -73,7 +84,7 @@ class GradientCheckTest {
     }
 
     static Case c(String op, Attributes attrs, Tensor... inputs) {
-        return new Case(op + " " + attrs, op, attrs, List.of(inputs), 1);
+        return new Case(op + " " + attrs, op, attrs, List.of(inputs), 1, Set.of());
     }
 
     static Case c(String op, Tensor... inputs) {
@@ -91,7 +102,7 @@ class GradientCheckTest {
         cs.add(c("Gelu", Attributes.of("approximate", "tanh"), rand(4, 3)));
         cs.add(c("LeakyRelu", Attributes.of("alpha", 0.1), rand(4, 3)));
         cs.add(c("HardSigmoid", Attributes.of("alpha", 0.3, "beta", 0.4), rand(4, 3)));
-        cs.add(c("Clip", spread(4, 5), Tensor.scalar(-0.6f).reshape(), Tensor.scalar(0.7f).reshape()));
+        cs.add(c("Clip", spread(4, 5), Tensor.scalar(-0.6f).reshape(), Tensor.scalar(0.7f).reshape()).holding(1, 2));
         cs.add(c("Add", rand(2, 3, 4), rand(3, 1)));
         cs.add(c("Sub", rand(3, 1), rand(2, 3, 4)));
         cs.add(c("Mul", rand(2, 3, 4), rand(4)));
@@ -109,11 +120,12 @@ class GradientCheckTest {
         cs.add(c("Unsqueeze", rand(2, 4), Tensor.vector(0, 3)));
         cs.add(c("Transpose", Attributes.of("perm", new long[] {2, 0, 1}), rand(2, 3, 4)));
         cs.add(c("Concat", Attributes.of("axis", 1), rand(2, 3), rand(2, 2)));
-        cs.add(new Case("Split axis 1 [1, 3]", "Split", Attributes.of("axis", 1), List.of(rand(2, 4, 2), Tensor.vector(1, 3)), 2));
+        cs.add(c("Split", Attributes.of("axis", 1), rand(2, 4, 2), Tensor.vector(1, 3)).outputs(2));
         cs.add(c("Slice", rand(4, 6), Tensor.vector(3, 1), Tensor.vector(0, 6), Tensor.vector(0, 1), Tensor.vector(-1, 2)));
         cs.add(c("Gather", Attributes.of("axis", 1), rand(3, 4), Tensor.ofLongs(new long[] {0, 3, 3, -1}, 2, 2)));
         cs.add(c("Pad", Attributes.of("mode", "reflect"), rand(2, 3, 4), Tensor.vector(0, 1, 2, 0, 2, 1)));
-        cs.add(c("Pad", Attributes.of("mode", "constant"), rand(2, 3), Tensor.vector(1, 0, 2, 3), Tensor.scalar(0.5f).reshape()));
+        cs.add(c("Pad", Attributes.of("mode", "constant"), rand(2, 3), Tensor.vector(1, 0, 2, 3), Tensor.scalar(0.5f).reshape())
+                .holding(2));
         cs.add(c("Expand", rand(3, 1), Tensor.vector(2, 3, 4)));
         cs.add(c("Tile", rand(2, 3), Tensor.vector(2, 2)));
         cs.add(c("ReduceSum", Attributes.of("keepdims", 0), rand(2, 3, 4), Tensor.vector(1)));
@@ -136,7 +148,77 @@ class GradientCheckTest {
                 cs.add(c("Gemm", Attributes.of("transA", ta, "transB", tb, "alpha", 0.7, "beta", 1.3), a, b, rand(5)));
             }
         }
+        convolutionCases(cs);
+        poolingCases(cs);
+        normalizationCases(cs);
+        resizeCases(cs);
         return cs.stream();
+    }
+
+    static Attributes conv(Object... nameValuePairs) {
+        return Attributes.of(nameValuePairs);
+    }
+
+    static void convolutionCases(List<Case> cs) {
+        // strides 2 with H = 6 and pads 1+1: the last stride is cut short, so x̄ needs output padding
+        cs.add(c("Conv", conv("strides", new long[] {2, 1}, "pads", new long[] {1, 0, 1, 2}, "dilations", new long[] {1, 2}),
+                rand(2, 4, 6, 5), rand(6, 4, 3, 2), rand(6)));
+        cs.add(c("Conv", conv("group", 2, "strides", new long[] {2, 2}, "pads", new long[] {0, 1, 1, 0}),
+                rand(1, 4, 5, 6), rand(6, 2, 2, 3)));
+        cs.add(c("Conv", conv("group", 3, "pads", new long[] {1, 1, 1, 1}, "dilations", new long[] {2, 1}),
+                rand(2, 3, 5, 4), rand(3, 1, 3, 3), rand(3))); // depthwise
+        cs.add(c("Conv", conv("auto_pad", "SAME_UPPER", "strides", new long[] {2, 2}), rand(1, 2, 5, 6), rand(3, 2, 3, 2)));
+        cs.add(c("Conv", conv("auto_pad", "SAME_LOWER", "group", 2, "strides", new long[] {2}), rand(2, 4, 7), rand(2, 2, 4),
+                rand(2)));
+        cs.add(c("Conv", conv("strides", new long[] {2}, "pads", new long[] {1, 2}, "dilations", new long[] {2}),
+                rand(2, 3, 9), rand(4, 3, 3), rand(4))); // 1-D
+        cs.add(c("ConvTranspose", conv("group", 2, "strides", new long[] {2, 2}, "pads", new long[] {1, 0, 0, 1},
+                "output_padding", new long[] {1, 0}), rand(2, 4, 3, 3), rand(4, 3, 3, 2), rand(6)));
+        cs.add(c("ConvTranspose", conv("strides", new long[] {3}, "dilations", new long[] {2}, "pads", new long[] {2, 1},
+                "output_padding", new long[] {2}), rand(2, 3, 4), rand(3, 2, 2))); // 1-D
+        cs.add(c("ConvTranspose", conv("auto_pad", "SAME_UPPER", "strides", new long[] {2, 2}), rand(1, 2, 3, 2),
+                rand(2, 2, 3, 3)));
+    }
+
+    static void poolingCases(List<Case> cs) {
+        cs.add(c("MaxPool", conv("kernel_shape", new long[] {3, 3}, "strides", new long[] {2, 2},
+                "pads", new long[] {1, 0, 1, 1}, "ceil_mode", 1), spread(2, 2, 6, 7)));
+        cs.add(c("MaxPool", conv("kernel_shape", new long[] {2, 2}, "dilations", new long[] {2, 1}), spread(1, 2, 5, 4)));
+        cs.add(c("MaxPool", conv("kernel_shape", new long[] {3}, "strides", new long[] {2}, "auto_pad", "SAME_UPPER"),
+                spread(2, 3, 8)));
+        cs.add(c("AveragePool", conv("kernel_shape", new long[] {3, 3}, "strides", new long[] {2, 2},
+                "pads", new long[] {1, 1, 1, 0}, "count_include_pad", 1, "ceil_mode", 1), rand(2, 2, 6, 7)));
+        cs.add(c("AveragePool", conv("kernel_shape", new long[] {2, 3}, "strides", new long[] {1, 2},
+                "pads", new long[] {1, 1, 0, 1}, "ceil_mode", 1), rand(1, 2, 4, 6)));
+        cs.add(c("AveragePool", conv("kernel_shape", new long[] {3}, "pads", new long[] {1, 1}), rand(2, 2, 5)));
+        cs.add(c("GlobalAveragePool", rand(2, 3, 3, 4)));
+        cs.add(c("GlobalMaxPool", spread(2, 3, 5)));
+    }
+
+    static void normalizationCases(List<Case> cs) {
+        // inference: running mean and var are not trained, so they are held
+        cs.add(c("BatchNormalization", Attributes.of("epsilon", 1e-3), rand(2, 3, 2, 2), rand(3), rand(3), rand(3), positive(3))
+                .holding(3, 4));
+        cs.add(c("BatchNormalization", Attributes.of("training_mode", 1, "momentum", 0.8),
+                rand(3, 2, 2, 3), rand(2), rand(2), rand(2), positive(2)).outputs(3));
+        cs.add(c("BatchNormalization", Attributes.of("training_mode", 1, "epsilon", 1e-2), rand(5, 3), rand(3), rand(3),
+                rand(3), positive(3)));
+        cs.add(c("LayerNormalization", Attributes.of("axis", -2), rand(2, 3, 4), rand(3, 4), rand(4)));
+        cs.add(c("LayerNormalization", Attributes.of("axis", 1), rand(3, 5), rand(5)).outputs(3));
+        cs.add(c("InstanceNormalization", rand(2, 3, 5), rand(3), rand(3)));
+        cs.add(c("InstanceNormalization", Attributes.of("epsilon", 1e-3), rand(1, 2, 3, 3), rand(2), rand(2)));
+    }
+
+    static void resizeCases(List<Case> cs) {
+        Tensor noRoi = Tensor.of(new float[0], 0);
+        cs.add(c("Resize", Attributes.of("mode", "nearest"), rand(1, 2, 3, 4), noRoi,
+                Tensor.of(new float[] {1, 1, 2, 1.5f}, 4)).holding(1, 2));
+        cs.add(c("Resize", Attributes.of("mode", "nearest", "coordinate_transformation_mode", "asymmetric",
+                "nearest_mode", "floor"), rand(2, 6, 5), noRoi, Tensor.of(new float[0], 0), Tensor.vector(2, 3, 2))
+                .holding(1, 2)); // downsampling: some inputs get no gradient
+        cs.add(c("Resize", Attributes.of("mode", "nearest", "coordinate_transformation_mode", "tf_crop_and_resize",
+                "extrapolation_value", 0.5), rand(1, 1, 4, 4), Tensor.of(new float[] {0, 0, -0.2f, 0.1f, 1, 1, 0.9f, 1.3f}, 8),
+                Tensor.of(new float[] {1, 1, 1.5f, 1.25f}, 4)).holding(1, 2));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -172,9 +254,12 @@ class GradientCheckTest {
         }
         nodes.add(new Node("loss", "Sum", partials, List.of("loss"), Attributes.EMPTY));
         Graph g = new Graph("check", inputs, List.of(new Value("loss", null, null)), nodes, inits, Map.of());
-        List<String> wrt = names.stream().filter(n -> feeds.get(n).dtype() == DType.FLOAT32
-                && !(tc.op().equals("Clip") && !n.equals("in0")) && !(tc.op().equals("Pad") && !n.equals("in0")))
-                .toList();
+        List<String> wrt = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            if (feeds.get(names.get(i)).dtype() == DType.FLOAT32 && !tc.held().contains(i)) {
+                wrt.add(names.get(i));
+            }
+        }
         Backprop.Result res = Backprop.run(g, OpRegistry.standard(), feeds, "loss", wrt);
         Executor ex = new Executor(g);
         for (String w : wrt) {
@@ -212,6 +297,38 @@ class GradientCheckTest {
             }
         }
         assertTrue(missing.isEmpty(), "differentiable ops without a gradient check: " + missing);
+    }
+
+    /** Gradient of Σ y for one single-node graph x → op → y. */
+    static Tensor gradientOfSum(String op, Attributes attrs, Tensor x) {
+        Graph g = new Graph("g", List.of(new Value("x", DType.FLOAT32, x.shape())), List.of(new Value("l", null, null)),
+                List.of(new Node("p", op, List.of("x"), List.of("y"), attrs),
+                        new Node("s", "ReduceSum", List.of("y"), List.of("l"), Attributes.of("keepdims", 0))),
+                Map.of(), Map.of());
+        return Backprop.run(g, OpRegistry.standard(), Map.of("x", x), "l", List.of("x")).gradients().get("x");
+    }
+
+    @Test
+    void maxPoolRoutesTiesToTheFirstTapAndNeverToPadding() {
+        // windows [pad, 1], [1, 1], [1, 0], [0, -2], [-2, -2], [-2, pad]: ties go to the first tap in scan order,
+        // and the negative value beside the padding still wins its window
+        Tensor x = Tensor.of(new float[] {1, 1, 0, -2, -2}, 1, 1, 5);
+        Tensor g = gradientOfSum("MaxPool", Attributes.of("kernel_shape", new long[] {2}, "pads", new long[] {1, 1}), x);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {2, 1, 1, 1, 1}, g.floats());
+        Tensor gm = gradientOfSum("GlobalMaxPool", Attributes.EMPTY, Tensor.of(new float[] {0, 3, 1, 3}, 1, 1, 2, 2));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {0, 1, 0, 0}, gm.floats());
+    }
+
+    @Test
+    void linearResizeHasNoGradientYet() {
+        Graph g = new Graph("g", List.of(new Value("x", DType.FLOAT32, new int[] {1, 1, 2, 2})),
+                List.of(new Value("l", null, null)),
+                List.of(new Node("up", "Resize", List.of("x", "", "scales"), List.of("y"), Attributes.of("mode", "linear")),
+                        new Node("s", "ReduceSum", List.of("y"), List.of("l"), Attributes.of("keepdims", 0))),
+                Map.of("scales", Tensor.of(new float[] {1, 1, 2, 2}, 4)), Map.of());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(io.t2c.tensor.T2cException.class,
+                () -> Backprop.run(g, OpRegistry.standard(), Map.of("x", rand(1, 1, 2, 2)), "l", List.of("x")));
+        assertTrue(e.getMessage().contains("node up") && e.getMessage().contains("linear"), e.getMessage());
     }
 
     @Test

@@ -17,6 +17,9 @@ import io.t2c.tensor.kernel.ConvTranspose2dParams;
 import io.t2c.tensor.kernel.Convolutions;
 import io.t2c.tensor.kernel.GemmF32;
 import io.t2c.tensor.kernel.Kernels;
+import io.t2c.tensor.kernel.Parallel;
+import io.t2c.tensor.ops.Movement;
+import io.t2c.tensor.ops.Reductions;
 import java.util.Arrays;
 import java.util.List;
 
@@ -64,6 +67,93 @@ final class LinearOps {
         return Arrays.copyOfRange(wShape, 2, wShape.length);
     }
 
+    /** Axes 0, 2, 3, ...: what a per-output-channel bias is broadcast over, so its gradient sums over them. */
+    private static int[] batchAndSpatialAxes(int rank) {
+        int[] axes = new int[rank - 1];
+        axes[0] = 0;
+        for (int i = 2; i < rank; i++) {
+            axes[i - 1] = i;
+        }
+        return axes;
+    }
+
+    /**
+     * im2col for sample {@code n} and group {@code g}: row {@code r = (ci·kH + kh)·kW + kw} of {@code col}
+     * (leading dimension {@code ld}, starting at column {@code col0}) holds, for each output position
+     * {@code oh·outW + ow}, the input value that tap reads, {@code x[n, g·Cg + ci, oh·sH − padTop + kh·dH,
+     * ow·sW − padLeft + kw·dW]}, or 0 where that lies in the padding.
+     */
+    private static void im2col(float[] x, Conv2dParams p, int n, int g, int outH, int outW, float[] col, int ld, int col0) {
+        int cg = p.groupInChannels();
+        int inH = p.inH();
+        int inW = p.inW();
+        for (int ci = 0; ci < cg; ci++) {
+            int plane = (n * p.inChannels() + g * cg + ci) * inH * inW;
+            for (int kh = 0; kh < p.kernelH(); kh++) {
+                for (int kw = 0; kw < p.kernelW(); kw++) {
+                    int row = ((ci * p.kernelH() + kh) * p.kernelW() + kw) * ld + col0;
+                    for (int oh = 0; oh < outH; oh++) {
+                        int ih = oh * p.strideH() - p.padTop() + kh * p.dilationH();
+                        int dst = row + oh * outW;
+                        if (ih < 0 || ih >= inH) {
+                            Arrays.fill(col, dst, dst + outW, 0f);
+                            continue;
+                        }
+                        int src = plane + ih * inW;
+                        for (int ow = 0; ow < outW; ow++) {
+                            int iw = ow * p.strideW() - p.padLeft() + kw * p.dilationW();
+                            col[dst + ow] = iw >= 0 && iw < inW ? x[src + iw] : 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Most floats one im2col block may hold (16 MB); blocks never shrink below one sample. */
+    private static final int COL_BLOCK = 1 << 22;
+
+    /**
+     * The weight gradient of a convolution described by {@code p}: for each group,
+     * {@code w̄[g] = Σₙ ȳ[n, g] · col(x[n], g)ᵀ} ({@code [OC/g × outH·outW] · [outH·outW × Cg·kH·kW]}), returned in
+     * the weight layout {@code [OC, C/g, kH, kW]}. {@code outH × outW} are the output positions summed over —
+     * {@code p.outH() × p.outW()} for a Conv; a ConvTranspose's weight gradient is this with ȳ as the input and x as
+     * the output gradient, over x's (possibly smaller) size. Samples go in blocks of a fixed size, not tied to the
+     * thread count so results do not depend on it: a block's im2col runs in parallel over its samples, then one GEMM
+     * per group with K = block·outH·outW accumulates into w̄.
+     */
+    private static float[] convWeightGradient(float[] x, Conv2dParams p, float[] gy, int outH, int outW) {
+        int cg = p.groupInChannels();
+        int ocg = p.groupOutChannels();
+        int rows = cg * p.kernelH() * p.kernelW();
+        int positions = outH * outW;
+        int block = Math.max(1, Math.min(p.batch(), COL_BLOCK / Math.max(1, rows * positions)));
+        float[] dw = new float[p.outChannels() * rows];
+        float[] col = new float[rows * block * positions];
+        float[] gyBlock = new float[ocg * block * positions];
+        GemmF32 gemm = Kernels.get().gemmF32();
+        for (int n0 = 0; n0 < p.batch(); n0 += block) {
+            int first = n0;
+            int nb = Math.min(block, p.batch() - n0);
+            int ld = nb * positions;
+            for (int g = 0; g < p.groups(); g++) {
+                int group = g;
+                Parallel.forRange(nb, 1, (from, to) -> {
+                    for (int j = from; j < to; j++) {
+                        im2col(x, p, first + j, group, outH, outW, col, ld, j * positions);
+                        // ȳ of this sample and group, laid out as columns j·positions.. of an [OC/g × ld] matrix
+                        for (int o = 0; o < ocg; o++) {
+                            System.arraycopy(gy, ((first + j) * p.outChannels() + group * ocg + o) * positions,
+                                    gyBlock, o * ld + j * positions, positions);
+                        }
+                    }
+                });
+                gemm.gemm(false, true, ocg, rows, ld, gyBlock, 0, ld, col, 0, ld, dw, g * ocg * rows, rows, true);
+            }
+        }
+        return dw;
+    }
+
     static final class Conv extends Op {
         Conv() {
             super("Conv", Family.LINEAR, 2, 3, CONV_ATTRS);
@@ -98,6 +188,41 @@ final class LinearOps {
             int[] dil = a.getInts("dilations", null);
             return List.of(Convolutions.conv2d(x, w, optionalTensor(in, 2), strides,
                     convPads(node, x.shape(), spatialKernel(w.shape()), strides, dil), dil, a.getInt("group", 1)));
+        }
+
+        @Override
+        public boolean differentiable() {
+            return true;
+        }
+
+        /**
+         * x̄ is the transposed convolution of ȳ with the same weights, strides, pads, dilations and groups (Conv
+         * gathers what ConvTranspose spreads), with the output padding that makes it exactly x's size (a strided
+         * window grid can stop short of the input's end); w̄ = convWeightGradient (im2col + GEMM per group);
+         * b̄ = Σ ȳ over N and the spatial dims.
+         */
+        @Override
+        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+            Tensor x = in.get(0);
+            Tensor w = in.get(1);
+            Tensor b = optionalTensor(in, 2);
+            Tensor g = gOut.get(0);
+            Attributes a = node.attributes();
+            int[] strides = a.getInts("strides", null);
+            int[] dil = a.getInts("dilations", null);
+            int[] pads = convPads(node, x.shape(), spatialKernel(w.shape()), strides, dil);
+            Conv2dParams p = params(node, x.shape(), w.shape(), b == null ? null : b.shape());
+            // The size a transposed convolution of ȳ reaches without output padding: x's size less < one stride.
+            int reachedH = (p.outH() - 1) * p.strideH() + (p.kernelH() - 1) * p.dilationH() + 1 - p.padTop()
+                    - p.padBottom();
+            int reachedW = (p.outW() - 1) * p.strideW() + (p.kernelW() - 1) * p.dilationW() + 1 - p.padLeft()
+                    - p.padRight();
+            int[] outputPadding = x.rank() == 3 ? new int[] {p.inW() - reachedW}
+                    : new int[] {p.inH() - reachedH, p.inW() - reachedW};
+            Tensor gx = Convolutions.convTranspose2d(g, w, null, strides, pads, outputPadding, dil, p.groups());
+            Tensor gw = Tensor.of(convWeightGradient(x.floats(), p, g.floats(), p.outH(), p.outW()), w.shape());
+            Tensor gb = b == null ? null : Reductions.reduceSum(g, batchAndSpatialAxes(g.rank()), false);
+            return Arrays.asList(gx, gw, gb);
         }
 
         @Override
@@ -188,6 +313,49 @@ final class LinearOps {
             int[][] pp = padsAndOutputPadding(node, x.shape(), w.shape());
             return List.of(Convolutions.convTranspose2d(x, w, optionalTensor(in, 2), a.getInts("strides", null),
                     pp[0], pp[1], a.getInts("dilations", null), a.getInt("group", 1)));
+        }
+
+        @Override
+        public boolean differentiable() {
+            return true;
+        }
+
+        /**
+         * A transposed convolution is the input gradient of a Conv, so its gradients are the Conv's other pieces:
+         * x̄ = Conv(ȳ, w) with the same strides, pads, dilations and groups (ConvTranspose's weight
+         * {@code [C, OC/g, k…]} is exactly a Conv weight from OC to C channels), cropped to x's size where output
+         * padding added whole strides; w̄ is the Conv weight gradient with ȳ as the conv input and x as its output
+         * gradient; b̄ = Σ ȳ over N and the spatial dims.
+         */
+        @Override
+        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+            Tensor x = in.get(0);
+            Tensor w = in.get(1);
+            Tensor b = optionalTensor(in, 2);
+            Tensor g = gOut.get(0);
+            Attributes a = node.attributes();
+            int[] strides = a.getInts("strides", null);
+            int[] dil = a.getInts("dilations", null);
+            int group = a.getInt("group", 1);
+            int[] pads = padsAndOutputPadding(node, x.shape(), w.shape())[0];
+            Conv2dParams p = Convolutions.conv2dParams(g.shape(), w.shape(), null, strides, pads, dil, group);
+            Tensor gx = Convolutions.conv2d(g, w, null, strides, pads, dil, group);
+            if (!Arrays.equals(gx.shape(), x.shape())) {
+                int spatial = x.rank() - 2;
+                long[] starts = new long[spatial];
+                long[] ends = new long[spatial];
+                int[] axes = new int[spatial];
+                for (int i = 0; i < spatial; i++) {
+                    ends[i] = x.dim(2 + i);
+                    axes[i] = 2 + i;
+                }
+                gx = Movement.slice(gx, starts, ends, axes, null);
+            }
+            int xH = x.rank() == 3 ? 1 : x.dim(2);
+            int xW = x.dim(x.rank() - 1);
+            Tensor gw = Tensor.of(convWeightGradient(g.floats(), p, x.floats(), xH, xW), w.shape());
+            Tensor gb = b == null ? null : Reductions.reduceSum(g, batchAndSpatialAxes(g.rank()), false);
+            return Arrays.asList(gx, gw, gb);
         }
 
         @Override

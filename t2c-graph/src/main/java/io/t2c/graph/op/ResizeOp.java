@@ -126,16 +126,47 @@ final class ResizeOp extends Op {
 
     @Override
     public List<Tensor> forward(Node node, List<Tensor> in) {
-        Tensor x = in.get(0);
+        return List.of(resize(node, in.get(0), in, options(node)));
+    }
+
+    /** Resizes {@code x} as the node says, with its roi / scales / sizes inputs {@code in}. */
+    private static Tensor resize(Node node, Tensor x, List<Tensor> in, Resize.Options options) {
         Tensor scales = optionalTensor(in, 2);
         Tensor sizes = optionalTensor(in, 3);
         float[] roi = roi(optionalTensor(in, 1));
         if (present(sizes)) {
-            return List.of(Resize.resize(x, roi, null, fullSizes(node, x.shape(), sizes), options(node)));
+            return Resize.resize(x, roi, null, fullSizes(node, x.shape(), sizes), options);
         }
         if (!present(scales)) {
             throw error(node, "needs scales or sizes");
         }
-        return List.of(Resize.resize(x, roi, fullScales(node, x.shape(), scales), null, options(node)));
+        return Resize.resize(x, roi, fullScales(node, x.shape(), scales), null, options);
+    }
+
+    /**
+     * True, though only nearest mode has a gradient: differentiability is asked of the op, not of a node's
+     * attributes, so a linear or cubic Resize on a training path is refused by {@link #backward}, naming the node.
+     */
+    @Override
+    public boolean differentiable() {
+        return true;
+    }
+
+    /**
+     * Nearest resize only copies input elements to output positions, so its gradient scatter-adds ȳ back through
+     * the same index map ({@link Gradients#scatterThroughMove}; tf_crop_and_resize positions outside the input take
+     * extrapolation value -1 on that run, i.e. come from nowhere). roi, scales and sizes get none.
+     */
+    @Override
+    public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+        Resize.Options o = options(node);
+        if (o.mode() != Resize.Mode.NEAREST) {
+            throw error(node, "no gradient for Resize mode '" + node.attributes().getString("mode", "nearest")
+                    + "' (input " + Arrays.toString(in.get(0).shape()) + " → " + Arrays.toString(gOut.get(0).shape())
+                    + "); only mode 'nearest' is differentiable");
+        }
+        Tensor gx = Gradients.scatterThroughMove(in.get(0).shape(), gOut.get(0),
+                iota -> resize(node, iota, in, o.withExtrapolation(-1)));
+        return Arrays.asList(gx, null, null, null);
     }
 }

@@ -37,7 +37,9 @@ public final class FoldBatchNorm implements Pass {
         Map<String, Node> replaced = new LinkedHashMap<>();
         Set<String> removed = new HashSet<>();
         for (Node bn : g.nodes()) {
-            if (!bn.opType().equals("BatchNormalization") || bn.outputs().size() != 1) {
+            // Training mode normalizes with batch statistics, which no constant weights can fold.
+            if (!bn.opType().equals("BatchNormalization") || bn.outputs().size() != 1
+                    || bn.attributes().getInt("training_mode", 0) != 0) {
                 continue;
             }
             Node conv = g.producer(bn.input(0));

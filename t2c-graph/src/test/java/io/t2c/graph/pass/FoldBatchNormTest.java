@@ -79,6 +79,18 @@ class FoldBatchNormTest {
     }
 
     @Test
+    void declinesInTrainingMode() {
+        Graph g = convBnRelu(false, false);
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            nodes.add(n.opType().equals("BatchNormalization") ? new Node(n.name(), n.opType(), n.inputs(), n.outputs(),
+                    n.attributes().with("training_mode", 1L)) : n);
+        }
+        Graph training = new Graph("g", g.inputs(), g.outputs(), nodes, g.initializers(), Map.of());
+        assertFalse(new FoldBatchNorm().apply(training).changed());
+    }
+
+    @Test
     void declinesWhenParametersAreNotConstant() {
         Graph g = convBnRelu(false, false);
         List<Value> inputs = List.of(g.inputs().get(0), new Value("gamma", DType.FLOAT32, new int[] {4}));

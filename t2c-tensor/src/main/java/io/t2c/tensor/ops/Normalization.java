@@ -7,7 +7,8 @@ import io.t2c.tensor.Tensor;
 import io.t2c.tensor.kernel.Parallel;
 
 /**
- * Normalizations and softmax, FLOAT32 only: BatchNormalization (inference), LayerNormalization,
+ * Normalizations and softmax, FLOAT32 only: BatchNormalization (inference, and training via {@link #channelStats}),
+ * LayerNormalization,
  * InstanceNormalization, Softmax and LogSoftmax (opset-13 semantics: along one axis).
  *
  * <p><b>Shared rules.</b> Means and variances are accumulated in double, two-pass for the variance
@@ -32,10 +33,74 @@ public final class Normalization {
             throw new T2cException("BatchNormalization expects [N, C, ...] (rank >= 2), got " + Shapes.toString(shape));
         }
         int c = shape[1];
-        double[] s = channelParam("BatchNormalization", "scale", scale, c, shape);
-        double[] b = channelParam("BatchNormalization", "B", bias, c, shape);
         double[] m = channelParam("BatchNormalization", "input_mean", mean, c, shape);
         double[] v = channelParam("BatchNormalization", "input_var", var, c, shape);
+        return batchNorm(x, scale, bias, m, v, eps);
+    }
+
+    /**
+     * Per-channel statistics of an {@code [N, C, ...]} tensor over N and the spatial dims, as training-mode
+     * BatchNormalization uses them: {@code mean}, the biased {@code variance} (divided by {@code count}), and
+     * {@code count = N · spatial size}, the number of values per channel.
+     */
+    public record ChannelStats(double[] mean, double[] variance, int count) {}
+
+    /** {@link ChannelStats} of x, accumulated in double, two-pass for the variance; work is split over channels. */
+    public static ChannelStats channelStats(Tensor x) {
+        Elementwise.requireDType("BatchNormalization", x, DType.FLOAT32);
+        int[] shape = x.shape();
+        if (shape.length < 2) {
+            throw new T2cException("BatchNormalization expects [N, C, ...] (rank >= 2), got " + Shapes.toString(shape));
+        }
+        int n = shape[0];
+        int c = shape[1];
+        int plane = Shapes.product(shape, 2, shape.length);
+        float[] src = x.floats();
+        double[] mean = new double[c];
+        double[] var = new double[c];
+        int count = n * plane;
+        Parallel.forRange(c, Math.max(1, StridedLoop.GRAIN / Math.max(1, count)), (from, to) -> {
+            for (int ch = from; ch < to; ch++) {
+                double s = 0;
+                for (int i = 0; i < n; i++) {
+                    int off = (i * c + ch) * plane;
+                    for (int j = 0; j < plane; j++) {
+                        s += src[off + j];
+                    }
+                }
+                double mu = s / count;
+                double ss = 0;
+                for (int i = 0; i < n; i++) {
+                    int off = (i * c + ch) * plane;
+                    for (int j = 0; j < plane; j++) {
+                        double d = src[off + j] - mu;
+                        ss += d * d;
+                    }
+                }
+                mean[ch] = mu;
+                var[ch] = ss / count;
+            }
+        });
+        return new ChannelStats(mean, var, count);
+    }
+
+    /**
+     * BatchNormalization with the given per-channel statistics (double, length C): the inference form with
+     * running statistics, and the training form with {@link #channelStats batch statistics}.
+     */
+    public static Tensor batchNorm(Tensor x, Tensor scale, Tensor bias, double[] m, double[] v, double eps) {
+        Elementwise.requireDType("BatchNormalization", x, DType.FLOAT32);
+        int[] shape = x.shape();
+        if (shape.length < 2) {
+            throw new T2cException("BatchNormalization expects [N, C, ...] (rank >= 2), got " + Shapes.toString(shape));
+        }
+        int c = shape[1];
+        double[] s = channelParam("BatchNormalization", "scale", scale, c, shape);
+        double[] b = channelParam("BatchNormalization", "B", bias, c, shape);
+        if (m.length != c || v.length != c) {
+            throw new T2cException("BatchNormalization: mean and variance must have " + c + " values (one per channel"
+                    + " of " + Shapes.toString(shape) + "), got " + m.length + " and " + v.length);
+        }
         float[] a = new float[c];
         float[] sh = new float[c];
         for (int i = 0; i < c; i++) {
