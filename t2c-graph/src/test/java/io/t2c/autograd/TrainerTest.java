@@ -104,6 +104,91 @@ class TrainerTest {
         assertTrue(last.accuracy() > 0.95, last.toString());
     }
 
+    /** A conv → BatchNorm → Relu → pool → linear net on 1×8×8 images whose class is the bright quadrant. */
+    @Test
+    void trainsAConvNetWithBatchNormAndUpdatesRunningStatistics() {
+        Random r = new Random(5);
+        Map<String, Tensor> p = new LinkedHashMap<>();
+        p.put("conv.weight", GradientCheckTest.fill(new int[] {4, 1, 3, 3}, () -> (float) (r.nextGaussian() * 0.5)));
+        p.put("bn.weight", GradientCheckTest.fill(new int[] {4}, () -> 1f));
+        p.put("bn.bias", Tensor.zeros(DType.FLOAT32, 4));
+        p.put("bn.running_mean", Tensor.zeros(DType.FLOAT32, 4));
+        p.put("bn.running_var", GradientCheckTest.fill(new int[] {4}, () -> 1f));
+        p.put("fc.weight", GradientCheckTest.fill(new int[] {4, 4 * 4 * 4}, () -> (float) (r.nextGaussian() * 0.1)));
+        p.put("fc.bias", Tensor.zeros(DType.FLOAT32, 4));
+        List<Node> nodes = List.of(
+                new Node("conv", "Conv", List.of("x", "conv.weight"), List.of("c"), Attributes.of("pads", new long[] {1, 1, 1, 1})),
+                new Node("bn", "BatchNormalization", List.of("c", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"),
+                        List.of("b"), Attributes.of("epsilon", 1e-5, "momentum", 0.9)),
+                new Node("relu", "Relu", List.of("b"), List.of("a"), Attributes.EMPTY),
+                new Node("pool", "MaxPool", List.of("a"), List.of("m"), Attributes.of("kernel_shape", new long[] {2, 2}, "strides", new long[] {2, 2})),
+                new Node("flat", "Flatten", List.of("m"), List.of("f"), Attributes.of("axis", 1)),
+                new Node("fc", "Gemm", List.of("f", "fc.weight", "fc.bias"), List.of("logits"), Attributes.of("transB", 1)));
+        Graph g = new Graph("cnn", List.of(new Value("x", DType.FLOAT32, new int[] {-1, 1, 8, 8})),
+                List.of(new Value("logits", DType.FLOAT32, new int[] {-1, 4})), nodes, p, Map.of());
+        int n = 160;
+        float[] images = new float[n * 64];
+        long[] labels = new long[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = r.nextInt(4);
+            int qy = (int) labels[i] / 2 * 4;
+            int qx = (int) labels[i] % 2 * 4;
+            for (int k = 0; k < 64; k++) {
+                int y = k / 8;
+                int x = k % 8;
+                boolean bright = y >= qy && y < qy + 4 && x >= qx && x < qx + 4;
+                images[i * 64 + k] = (bright ? 1f : 0f) + (float) r.nextGaussian() * 0.3f;
+            }
+        }
+        Trainer.BatchSource data = new Trainer.BatchSource() {
+            public int size() {
+                return n;
+            }
+
+            public Map<String, Tensor> inputs(int[] idx, SplittableRandom rng) {
+                float[] b = new float[idx.length * 64];
+                for (int i = 0; i < idx.length; i++) {
+                    System.arraycopy(images, idx[i] * 64, b, i * 64, 64);
+                }
+                return Map.of("x", Tensor.of(b, idx.length, 1, 8, 8));
+            }
+
+            public Tensor labels(int[] idx) {
+                long[] b = new long[idx.length];
+                for (int i = 0; i < idx.length; i++) {
+                    b[i] = labels[idx[i]];
+                }
+                return Tensor.ofLongs(b, idx.length);
+            }
+        };
+        List<String> trainable = Trainer.defaultTrainable(g);
+        assertFalse(trainable.contains("bn.running_mean"), "running statistics are not trained by gradient");
+        Trainer t = new Trainer(g, trainable, Adam.adam(0.02, 0.9, 0.999, 1e-8, 0), LearningRateSchedule.constant(0.02),
+                0, 9, OpRegistry.standard());
+        Trainer.EpochStats last = null;
+        for (int e = 0; e < 12; e++) {
+            last = t.epoch(e, data, 16, null);
+        }
+        assertTrue(last.accuracy() > 0.95, last.toString());
+        Tensor mean = t.model().initializer("bn.running_mean");
+        assertTrue(java.util.Arrays.stream(new int[] {0, 1, 2, 3}).anyMatch(c -> mean.floats()[c] != 0f),
+                "running mean moved from its initial zeros");
+        // The trained model in inference mode (running statistics) still classifies the training images.
+        io.t2c.graph.Executor ex = new io.t2c.graph.Executor(t.model());
+        Tensor logits = ex.run(data.inputs(java.util.stream.IntStream.range(0, n).toArray(), null).get("x"));
+        int correct = 0;
+        for (int i = 0; i < n; i++) {
+            int best = 0;
+            for (int c = 1; c < 4; c++) {
+                if (logits.floats()[i * 4 + c] > logits.floats()[i * 4 + best]) {
+                    best = c;
+                }
+            }
+            correct += best == labels[i] ? 1 : 0;
+        }
+        assertTrue(correct > 0.9 * n, "inference-mode accuracy " + correct + "/" + n);
+    }
+
     @Test
     void sameSeedGivesIdenticalWeightsAndAnotherSeedDoesNot() {
         Map<String, Tensor> a = train(42, 3).model().initializers();
