@@ -12,6 +12,9 @@ t2c-models/src/test/resources/io/t2c/models/.
    randomised too, so a misplaced parameter shows), a few inputs, and torch's float32 logits. Weights are stored
    as float16 to keep the files small; the logits are computed from the float16-rounded weights, so they are the
    exact float32 function of what the file holds.
+   - resnet_basic_w8, resnet_bottleneck_w4: torchvision ResNet objects (torchvision's forward, stem and blocks)
+     with stages [2, 1, 1, 1] and widths 8 / 4 instead of 64, on 32x32 images: the ResNet-18/34 and ResNet-50
+     code paths at a committable size.
    - resnet20: our CIFAR ResNet-20 built from torchvision's BasicBlock (option-B downsample), 1 channel, 28x28.
    - mobilenet_v1_x0_125: MobileNet-V1 x0.125, stem stride 1, 32x32 (the zoo's naming, see MobileNets.java).
    - vit_tiny: torchvision VisionTransformer(32, patch 8, 2 layers, 2 heads, 32 wide, mlp 64), timm names.
@@ -26,7 +29,7 @@ import math, os, re, sys
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 import torchvision
-from torchvision.models.resnet import BasicBlock, conv1x1
+from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet, conv1x1
 from torchvision.models.vision_transformer import VisionTransformer
 from torchvision.models.swin_transformer import SwinTransformer
 
@@ -275,6 +278,18 @@ def randomise(model, gen):
                 p.mul_(4)
 
 
+def narrow_torchvision_resnet(block, width, layers=(2, 1, 1, 1), num_classes=10):
+    """A torchvision ResNet object (its own forward) whose stem and stages are `width`-based instead of 64-based."""
+    m = ResNet(block, list(layers), num_classes=num_classes)
+    m.conv1 = nn.Conv2d(3, width, 7, 2, 3, bias=False)
+    m.bn1 = nn.BatchNorm2d(width)
+    m.inplanes = width
+    for i, n in enumerate(layers):
+        setattr(m, "layer%d" % (i + 1), m._make_layer(block, width << i, n, stride=1 if i == 0 else 2))
+    m.fc = nn.Linear((width << 3) * block.expansion, num_classes)
+    return m
+
+
 def half_round_trip(model):
     """Rounds every float tensor to float16 in place; returns the float16 state dict to save."""
     sd16 = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
@@ -342,6 +357,11 @@ def main():
     m = ResNetCifar(3, in_ch=1, num_classes=10)
     randomise(m, gen)
     save_fixture("resnet20", m, [torch.randn(2, 1, 28, 28, generator=gen)])
+
+    for name, block in (("resnet_basic_w8", BasicBlock), ("resnet_bottleneck_w4", Bottleneck)):
+        m = narrow_torchvision_resnet(block, 8 if block is BasicBlock else 4)
+        randomise(m, gen)
+        save_fixture(name, m, [torch.randn(2, 3, 32, 32, generator=gen)])
 
     m = MobileNetV1(0.125, 1, in_ch=3, num_classes=10)
     randomise(m, gen)

@@ -33,12 +33,20 @@ public final class ResNets {
 
     /** torchvision {@code ResNet(block, layers)}: 7×7/2 stem, 3×3/2 max pool, four stages of 64·2^i planes. */
     public static Graph imagenet(String arch, Block block, int[] layers, ModelConfig c) {
+        return imagenet(arch, block, layers, 64, c);
+    }
+
+    /**
+     * torchvision's ResNet topology with {@code width} stem channels and {@code width·2^i} planes in stage i
+     * (torchvision: 64); narrower widths serve small tests.
+     */
+    public static Graph imagenet(String arch, Block block, int[] layers, int width, ModelConfig c) {
         ModelBuilder b = new ModelBuilder(arch, c.seed());
         String x = b.input("input", DType.FLOAT32, -1, c.inChannels(), c.imageSize(), c.imageSize());
-        x = b.relu("relu", b.bn("bn1", b.conv("conv1", x, 64, 7, 2, 3)));
+        x = b.relu("relu", b.bn("bn1", b.conv("conv1", x, width, 7, 2, 3)));
         x = b.maxPool("maxpool", x, 3, 2, 1);
         for (int stage = 0; stage < layers.length; stage++) {
-            int planes = 64 << stage;
+            int planes = width << stage;
             for (int i = 0; i < layers[stage]; i++) {
                 String m = "layer" + (stage + 1) + "." + i;
                 int stride = stage > 0 && i == 0 ? 2 : 1;

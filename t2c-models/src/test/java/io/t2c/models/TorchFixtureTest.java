@@ -1,9 +1,12 @@
 package io.t2c.models;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.t2c.graph.Executor;
 import io.t2c.graph.Graph;
+import io.t2c.graph.op.OpRegistry;
+import io.t2c.io.onnx.OnnxImporter;
 import io.t2c.io.tensorfile.Npy;
 import io.t2c.io.tensorfile.PthReader;
 import io.t2c.tensor.Tensor;
@@ -12,8 +15,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Zoo graphs against PyTorch: tiny models whose state dicts torch saved ({@code tools/make_zoo_fixtures.py}:
- * torchvision's BasicBlock, VisionTransformer and SwinTransformer renamed to timm keys, a transcription of HF's
- * BERT), loaded with {@link ModelZoo#loadStateDict} and run on torch's inputs: logits within 1e-4 of torch's.
+ * narrow torchvision ResNets, torchvision's BasicBlock in ResNet-20, VisionTransformer and SwinTransformer renamed to
+ * timm keys, a transcription of HF's BERT), loaded with {@link ModelZoo#loadStateDict} and run on torch's inputs:
+ * logits within 1e-4 (relative to the largest) of torch's, as built and after the ONNX importer's clean-up passes.
  */
 class TorchFixtureTest {
     static final double TOLERANCE = 1e-4;
@@ -28,6 +32,23 @@ class TorchFixtureTest {
         Tensor expected = Npy.read(Fixtures.resource("fixtures/" + fixture + "_logits.npy"));
         Tensor actual = new Executor(g).run(inputs).values().iterator().next();
         Fixtures.assertClose(actual, expected, TOLERANCE, fixture);
+        // the graph as the ONNX-import path leaves a model (constants folded, BN folded into convs) computes the same
+        Graph cleaned = OnnxImporter.cleanup(OpRegistry.standard()).run(g);
+        assertTrue(cleaned.nodes().stream().noneMatch(n -> n.opType().equals("BatchNormalization")), fixture);
+        Tensor folded = new Executor(cleaned).run(inputs).values().iterator().next();
+        Fixtures.assertClose(folded, expected, TOLERANCE, fixture + " after import clean-up");
+    }
+
+    @Test
+    void resnetBasicBlocksAndStemMatchTorchvision() {
+        check("resnet_basic_w8", ResNets.imagenet("resnet_w8", ResNets.Block.BASIC, new int[] {2, 1, 1, 1}, 8,
+                ModelConfig.small(10)), "input");
+    }
+
+    @Test
+    void resnetBottlenecksMatchTorchvision() {
+        check("resnet_bottleneck_w4", ResNets.imagenet("resnet_w4", ResNets.Block.BOTTLENECK, new int[] {2, 1, 1, 1},
+                4, ModelConfig.small(10)), "input");
     }
 
     @Test
