@@ -5,9 +5,10 @@ Not a build or test dependency; the outputs are committed under
 t2c-models/src/test/resources/io/t2c/models/.
 
 1. manifests/<arch>.txt: "key shape" per state-dict entry (num_batches_tracked included).
-   resnet18/34/50 and vgg16_bn are torchvision's own state dicts. vit_base_patch16_224 and
-   swin_tiny_patch4_window7_224 are torchvision's vit_b_16 / swin_t renamed to timm (>= 0.9) keys by TIMM_VIT /
-   timm_swin_key below: the shapes are torchvision's, the names are our reading of timm.
+   resnet18/34/50 and vgg16_bn are torchvision's own state dicts. vit_base_patch16_224, vit_tiny_patch4_32 and
+   swin_tiny_patch4_window7_224 are torchvision's ViT / swin_t renamed to timm (>= 0.9) keys by TIMM_VIT /
+   timm_swin_key below: the shapes are torchvision's, the names are our reading of timm (torchvision's order).
+   resnet20, vgg_small, mobilenet_v1(_x0_5) and bert_base / bert_mini come from the definitions in this file.
 2. fixtures/<name>.pth + <name>_*.npy: tiny models with seeded random weights (norm affine and running statistics
    randomised too, so a misplaced parameter shows), a few inputs, and torch's float32 logits. Weights are stored
    as float16 to keep the files small; the logits are computed from the float16-rounded weights, so they are the
@@ -351,6 +352,15 @@ def main():
         write_manifest(name, getattr(M, name)().state_dict())
     write_manifest("vit_base_patch16_224", renamed(M.vit_b_16().state_dict(), timm_vit_key))
     write_manifest("swin_tiny_patch4_window7_224", renamed(M.swin_t().state_dict(), timm_swin_key))
+    write_manifest("vit_tiny_patch4_32", renamed(VisionTransformer(32, 4, 12, 3, 192, 768, num_classes=10).state_dict(),
+                                                 timm_vit_key))
+    # the definitions above (no reference package offline)
+    write_manifest("resnet20", ResNetCifar().state_dict())
+    write_manifest("vgg_small", VggSmall().state_dict())
+    write_manifest("mobilenet_v1", MobileNetV1().state_dict())
+    write_manifest("mobilenet_v1_x0_5", MobileNetV1(0.5, 1, num_classes=10).state_dict())
+    write_manifest("bert_base", Bert(BERT_BASE).state_dict())
+    write_manifest("bert_mini", Bert(BERT_MINI).state_dict())
 
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(0)

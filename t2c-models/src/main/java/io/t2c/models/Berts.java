@@ -50,10 +50,11 @@ public final class Berts {
         String seqLen = b.shapeOf("length", ids, 1, 2);
 
         String e = "bert.embeddings";
+        // parameters in HF's state-dict order: word, position, token type embeddings, then LayerNorm
         String x = b.embedding(e + ".word_embeddings", ids, s.vocabSize(), d);
+        String positions = b.uniform(e + ".position_embeddings.weight", Math.sqrt(3), s.maxPositions(), d);
         String types = b.uniform(e + ".token_type_embeddings.weight", Math.sqrt(3), s.typeVocabSize(), d);
         x = b.add(e + "/add_token_type", x, b.select(e + ".token_type_embeddings", types, 0, 0));
-        String positions = b.uniform(e + ".position_embeddings.weight", Math.sqrt(3), s.maxPositions(), d);
         String pos = b.op(e + ".position_embeddings", "Slice", positions, b.ints(e + ".position_embeddings", "start", 0),
                 seqLen, b.ints(e + ".position_embeddings", "axis", 0));
         x = b.add(e + "/add_position", x, pos);

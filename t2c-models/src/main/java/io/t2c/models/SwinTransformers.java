@@ -1,5 +1,6 @@
 package io.t2c.models;
 
+import io.t2c.graph.Attributes;
 import io.t2c.graph.Graph;
 import io.t2c.tensor.DType;
 import io.t2c.tensor.Tensor;
@@ -62,7 +63,7 @@ public final class SwinTransformers {
         x = b.layerNorm("norm", x, 1e-5);
         int ch = b.dim(x, 1);
         // head: global average over the H·W tokens of each image, then fc
-        x = b.op("head/global_pool", "ReduceMean", io.t2c.graph.Attributes.of("keepdims", 0),
+        x = b.op("head/global_pool", "ReduceMean", Attributes.of("keepdims", 0),
                 b.reshape("head/tokens", x, -1, (long) res * res, ch), b.ints("head/global_pool", "axes", 1));
         return b.output(b.linear("head.fc", x, c.numClasses())).metadata("arch", arch).build();
     }
@@ -111,7 +112,7 @@ public final class SwinTransformers {
         String kT = b.transpose(m + "/k_transpose", b.select(m + "/k", qkv, 0, 1), 0, 1, 3, 2);
         String v = b.select(m + "/v", qkv, 0, 2);
         // relative_position_bias_table[relative_position_index].view(w², w², H).permute(2, 0, 1)
-        String bias = b.op(m + "/relative_position_bias", "Gather", io.t2c.graph.Attributes.of("axis", 0), table,
+        String bias = b.op(m + "/relative_position_bias", "Gather", Attributes.of("axis", 0), table,
                 b.constant(m, "relative_position_index", relativePositionIndex(window)));
         bias = b.transpose(m + "/bias_permute", b.reshape(m + "/bias_view", bias, area, area, heads), 2, 0, 1);
         String scores = b.matmul(m + "/matmul_qk", q, kT);
