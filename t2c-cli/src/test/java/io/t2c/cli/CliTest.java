@@ -115,6 +115,39 @@ class CliTest {
     }
 
     @Test
+    void trainWritesABundleThatEvaluates() throws IOException {
+        // 48 tiny 1×8×8 images of 3 classes, as an npy pair
+        Random r = new Random(4);
+        float[] x = new float[48 * 64];
+        long[] y = new long[48];
+        for (int i = 0; i < 48; i++) {
+            y[i] = i % 3;
+            for (int k = 0; k < 64; k++) {
+                x[i * 64 + k] = (float) (r.nextGaussian() * 0.1 + (k % 3 == y[i] ? 1 : 0));
+            }
+        }
+        Npy.write(dir.resolve("x.npy"), Tensor.of(x, 48, 1, 8, 8));
+        Npy.write(dir.resolve("y.npy"), Tensor.ofLongs(y, 48));
+        String data = "npy:" + dir.resolve("x.npy") + "," + dir.resolve("y.npy");
+        Path out = dir.resolve("model");
+        Result r1 = t2c("train", "resnet20", "--data", data, "--eval-data", data, "--epochs", "2", "--batch", "16",
+                "--augment", "none", "--out", out.toString(), "--json");
+        assertEquals(0, r1.code(), r1.err());
+        JsonNode j = new ObjectMapper().readTree(r1.out());
+        assertEquals(2, j.get("history").size());
+        Result r2 = t2c("eval", out.toString(), "--data", data, "--json");
+        assertEquals(0, r2.code(), r2.err());
+        assertEquals(j.get("test_top1").asDouble(), new ObjectMapper().readTree(r2.out()).get("top1").asDouble(), 1e-12,
+                "the saved bundle scores what training reported");
+        Result again = t2c("train", "resnet20", "--data", data, "--eval-data", "none", "--epochs", "2", "--batch", "16",
+                "--augment", "none", "--out", dir.resolve("model2").toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(Arrays.equals(Files.readAllBytes(out.resolve("tensors.safetensors")),
+                Files.readAllBytes(dir.resolve("model2").resolve("tensors.safetensors"))), "same seed, same weights");
+        assertOneLineError(t2c("train", "resnet99", "--data", data, "--out", dir.resolve("m3").toString()), "resnet99");
+    }
+
+    @Test
     void truncatedOnnxIsOneLineError() throws IOException {
         byte[] full = Files.readAllBytes(EXAMPLES.resolve("fashion_cnn.onnx"));
         Path p = dir.resolve("cut.onnx");
