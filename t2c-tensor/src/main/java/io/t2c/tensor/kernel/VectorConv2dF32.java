@@ -245,10 +245,30 @@ final class VectorConv2dF32 implements Conv2dF32 {
                 a2 = wv.fma(FloatVector.fromArray(S, buf, tap + s2), a2);
                 a3 = wv.fma(FloatVector.fromArray(S, buf, tap + s3), a3);
             }
-            store(a0, y, yOff, slots, s);
-            store(a1, y, yOff, slots, s + 1);
-            store(a2, y, yOff, slots, s + 2);
-            store(a3, y, yOff, slots, s + 3);
+            int[] lanes = slots.lanes;
+            int[] dst = slots.dst;
+            // Masked stores only for partial slots; masks are made here (a mask passed to a helper that C2 does not
+            // inline loses its type and falls back to slow code).
+            if (lanes[s] == L) {
+                a0.intoArray(y, yOff + dst[s]);
+            } else {
+                a0.intoArray(y, yOff + dst[s], S.indexInRange(0, lanes[s]));
+            }
+            if (lanes[s + 1] == L) {
+                a1.intoArray(y, yOff + dst[s + 1]);
+            } else {
+                a1.intoArray(y, yOff + dst[s + 1], S.indexInRange(0, lanes[s + 1]));
+            }
+            if (lanes[s + 2] == L) {
+                a2.intoArray(y, yOff + dst[s + 2]);
+            } else {
+                a2.intoArray(y, yOff + dst[s + 2], S.indexInRange(0, lanes[s + 2]));
+            }
+            if (lanes[s + 3] == L) {
+                a3.intoArray(y, yOff + dst[s + 3]);
+            } else {
+                a3.intoArray(y, yOff + dst[s + 3], S.indexInRange(0, lanes[s + 3]));
+            }
         }
         for (; s < slots.count; s++) {
             FloatVector a0 = bv;
@@ -256,16 +276,11 @@ final class VectorConv2dF32 implements Conv2dF32 {
             for (int t = 0; t < kk; t++) {
                 a0 = FloatVector.broadcast(S, w[wOff + t]).fma(FloatVector.fromArray(S, buf, taps[t] + s0), a0);
             }
-            store(a0, y, yOff, slots, s);
-        }
-    }
-
-    private static void store(FloatVector v, float[] y, int yOff, Slots slots, int s) {
-        int n = slots.lanes[s];
-        if (n == L) {
-            v.intoArray(y, yOff + slots.dst[s]);
-        } else {
-            v.intoArray(y, yOff + slots.dst[s], S.indexInRange(0, n));
+            if (slots.lanes[s] == L) {
+                a0.intoArray(y, yOff + slots.dst[s]);
+            } else {
+                a0.intoArray(y, yOff + slots.dst[s], S.indexInRange(0, slots.lanes[s]));
+            }
         }
     }
 }
