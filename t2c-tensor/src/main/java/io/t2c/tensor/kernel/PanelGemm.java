@@ -23,7 +23,7 @@ final class PanelGemm {
     static final VectorSpecies<Float> S = VectorConstants.FLOAT;
     static final VectorSpecies<Integer> IS = VectorConstants.INT;
     /** Floats per vector. */
-    static final int L = S.length();
+    static final int L = VectorConstants.FLOAT_LANES;
     /** Rows of a register tile. */
     static final int MR = 6;
     /** Columns of a register tile: two vectors. */

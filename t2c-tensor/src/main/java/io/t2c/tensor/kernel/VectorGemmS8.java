@@ -21,8 +21,7 @@ public final class VectorGemmS8 implements GemmS8 {
     private static final VectorSpecies<Float> S = PanelGemm.S;
     private static final int L = PanelGemm.L;
     /** L bytes: one vector of B2F-converted floats. */
-    private static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class,
-            jdk.incubator.vector.VectorShape.forBitSize(Math.max(64, L * 8)));
+    private static final VectorSpecies<Byte> BS = VectorConstants.BYTE_FOR_FLOAT;
 
     VectorGemmS8() {}
 
