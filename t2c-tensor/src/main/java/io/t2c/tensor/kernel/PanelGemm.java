@@ -16,8 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  * micro-kernel. MR = 6 and NR = two vectors: 12 accumulators + 2 B vectors + 1 broadcast fit in the 16 registers of
  * AVX2, and leave room on AVX-512 (measured on this machine: 6×2 vectors beat 4×3 and 8×2 for 512-bit).
  *
- * <p>Threads: a call is split into contiguous ranges of column panels (or row panels when there are few columns),
- * one per thread; each range packs its own blocks, so no synchronisation is needed besides the final join.
+ * <p>Threads: a call is split into contiguous ranges of row panels or of column panels, one per thread, whichever
+ * repeats less packing; each range packs its own blocks, so no synchronisation is needed besides the final join.
  */
 final class PanelGemm {
     static final VectorSpecies<Float> S = VectorConstants.FLOAT;
@@ -230,14 +230,21 @@ final class PanelGemm {
         int threads = (long) m * n * k < PARALLEL_MIN_WORK ? 1 : Parallel.threads();
         int mp = Packing.panels(m, MR);
         int np = Packing.panels(n, NR);
-        if (threads <= 1) {
-            block(k, kcMax, a, b, sink, accumulate, 0, m, 0, n);
-        } else if (np >= threads && (n >= m || mp < threads)) {
+        // Each thread packs what it reads: splitting rows repeats the B packing in every thread, splitting columns
+        // repeats the A packing. Pick the split whose repeated packing is cheaper: pre-packed operands cost
+        // nothing, and B packing (vector copies) runs about eight times faster per element than A packing.
+        boolean rowsOk = threads > 1 && mp >= threads;
+        boolean colsOk = threads > 1 && np >= threads;
+        long rowsCost = b.packed() != null ? 0 : (long) k * n / 8;
+        long colsCost = a.packed() != null ? 0 : (long) m * k;
+        if (rowsOk && (!colsOk || rowsCost <= colsCost)) {
+            Parallel.forRange(mp, 1, (p0, p1) ->
+                    block(k, kcMax, a, b, sink, accumulate, p0 * MR, Math.min(m, p1 * MR), 0, n));
+        } else if (colsOk) {
             Parallel.forRange(np, 1, (p0, p1) ->
                     block(k, kcMax, a, b, sink, accumulate, 0, m, p0 * NR, Math.min(n, p1 * NR)));
         } else {
-            Parallel.forRange(mp, 1, (p0, p1) ->
-                    block(k, kcMax, a, b, sink, accumulate, p0 * MR, Math.min(m, p1 * MR), 0, n));
+            block(k, kcMax, a, b, sink, accumulate, 0, m, 0, n);
         }
     }
 
