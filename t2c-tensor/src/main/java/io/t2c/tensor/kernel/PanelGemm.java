@@ -29,9 +29,9 @@ final class PanelGemm {
     /** Columns of a register tile: two vectors. */
     static final int NR = 2 * L;
     /** Depth of a block: a kc×NR B micro-panel (32 KiB at NR = 32) stays in the 48 KiB L1 of this machine. */
-    static final int KC = Integer.getInteger("t2c.gemm.kc", 256);
+    static final int KC = Math.max(1, Integer.getInteger("t2c.gemm.kc", 256));
     /** Rows of an A block: MC×KC floats (120 KiB) sit comfortably in L2. Multiple of MR. */
-    static final int MC = Integer.getInteger("t2c.gemm.mc", 120) / MR * MR;
+    static final int MC = Math.max(MR, Integer.getInteger("t2c.gemm.mc", 120) / MR * MR);
     /** Columns of a B block. Multiple of NR. */
     static final int NC = Math.max(NR, Integer.getInteger("t2c.gemm.nc", 2048) / NR * NR);
     /** Below this many multiply-adds a call runs on one thread: forking costs more than it saves. */

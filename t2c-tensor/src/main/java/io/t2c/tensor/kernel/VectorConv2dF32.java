@@ -29,21 +29,37 @@ final class VectorConv2dF32 implements Conv2dF32 {
     }
 
     @Override
-    public void conv2d(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y) {
-        p.checkArrays(x, w, bias, y);
+    public Conv2dWeights prepare(Conv2dParams p, float[] w) {
+        Conv2dParams.check("w", w.length, p.weightSize());
+        if (p.isDepthwise()) {
+            return new Conv2dWeights(p, w, null, this);
+        }
+        int ocg = p.groupOutChannels();
+        int k = p.groupInChannels() * p.kernelH() * p.kernelW();
+        PackedA[] packed = new PackedA[p.groups()];
+        for (int g = 0; g < packed.length; g++) {
+            packed[g] = gemm.packA(false, ocg, k, w, g * ocg * k, k);
+        }
+        return new Conv2dWeights(p, w, packed, this);
+    }
+
+    @Override
+    public void conv2d(Conv2dParams p, float[] x, Conv2dWeights w, float[] bias, float[] y) {
+        w.check(p, this);
+        p.checkArrays(x, w.raw, bias, y);
         if (p.batch() == 0) {
             return;
         }
         if (p.isDepthwise()) {
-            depthwise(p, x, w, bias, y);
+            depthwise(p, x, w.raw, bias, y);
         } else {
-            viaGemm(p, x, w, bias, y);
+            viaGemm(p, x, w.packed, bias, y);
         }
     }
 
     // ---- implicit GEMM ----
 
-    private void viaGemm(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y) {
+    private void viaGemm(Conv2dParams p, float[] x, PackedA[] packed, float[] bias, float[] y) {
         int groups = p.groups();
         int cg = p.groupInChannels();
         int ocg = p.groupOutChannels();
@@ -60,10 +76,6 @@ final class VectorConv2dF32 implements Conv2dF32 {
         // When the grid is as wide as the output, GEMM writes y directly; otherwise into scratch, then compacted.
         boolean direct = pointwise || grid.wq == ow;
         int cols = pointwise ? n : grid.cols;
-        PackedA[] packed = new PackedA[groups];
-        for (int g = 0; g < groups; g++) {
-            packed[g] = gemm.packA(false, ocg, k, w, g * ocg * k, k);
-        }
         int tasks = p.batch() * groups;
         Parallel.RangeBody body = (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
