@@ -2,6 +2,7 @@ package io.t2c.bench;
 
 import io.t2c.tensor.kernel.Conv2dF32;
 import io.t2c.tensor.kernel.Conv2dParams;
+import io.t2c.tensor.kernel.Conv2dWeights;
 import io.t2c.tensor.kernel.Kernels;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code pointwise}: 64×56×56 → 256, 1×1 (a direct GEMM);
  *   <li>{@code depthwise}: MobileNetV2 32×112×112 depthwise 3×3; {@code depthwise_s2}: 144×56×56 stride 2.
  * </ul>
- * Average time per call is the primary metric, {@code gflops} the rate.
+ * Weights are prepared (packed) once, as an executor does for a Conv node's initializer. Average time per call is
+ * the primary metric, {@code gflops} the rate.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode({Mode.AverageTime, Mode.Throughput})
@@ -39,7 +41,7 @@ public class ConvF32Bench {
     private Conv2dF32 conv;
     private Conv2dParams p;
     private float[] x;
-    private float[] w;
+    private Conv2dWeights w;
     private float[] bias;
     private float[] y;
 
@@ -56,15 +58,16 @@ public class ConvF32Bench {
         conv = Kernels.get().conv2dF32();
         Random r = new Random(42);
         x = new float[(int) p.inputSize()];
-        w = new float[(int) p.weightSize()];
+        float[] raw = new float[(int) p.weightSize()];
         bias = new float[p.outChannels()];
         y = new float[(int) p.outputSize()];
         for (int i = 0; i < x.length; i++) {
             x[i] = r.nextFloat();
         }
-        for (int i = 0; i < w.length; i++) {
-            w[i] = r.nextFloat() - 0.5f;
+        for (int i = 0; i < raw.length; i++) {
+            raw[i] = r.nextFloat() - 0.5f;
         }
+        w = conv.prepare(p, raw);
     }
 
     private float[] run(Rate rate) {

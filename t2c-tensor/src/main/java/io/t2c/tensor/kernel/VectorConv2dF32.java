@@ -101,12 +101,16 @@ final class VectorConv2dF32 implements Conv2dF32 {
                     PanelGemm.run(ocg, n, k, Integer.MAX_VALUE, a, b, new PanelGemm.F32Sink(y, yOff, n),
                             bias != null);
                 } else {
-                    float[] out = ThreadBuffers.get(ThreadBuffers.GEMM_OUT, (long) ocg * cols);
-                    PanelGemm.run(ocg, cols, k, Integer.MAX_VALUE, a, b, new PanelGemm.F32Sink(out, 0, cols),
+                    // Our own output buffer, padded to whole register tiles: the packed weights are zero-padded
+                    // to MR rows and the grid has slack for full NR panels, so no tile takes the edge path.
+                    int mPad = Packing.panels(ocg, PanelGemm.MR) * PanelGemm.MR;
+                    int nPad = Packing.panels(cols, PanelGemm.NR) * PanelGemm.NR;
+                    float[] out = ThreadBuffers.get(ThreadBuffers.GEMM_OUT, (long) mPad * nPad);
+                    PanelGemm.run(mPad, nPad, k, Integer.MAX_VALUE, a, b, new PanelGemm.F32Sink(out, 0, nPad),
                             false);
                     for (int o = 0; o < ocg; o++) {
                         float bo = bias == null ? 0f : bias[g * ocg + o];
-                        compactRows(out, o * cols, grid.wq, y, yOff + o * n, ow, oh, bo);
+                        compactRows(out, o * nPad, grid.wq, y, yOff + o * n, ow, oh, bo);
                     }
                 }
             }
