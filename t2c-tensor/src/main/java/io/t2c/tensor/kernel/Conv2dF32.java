@@ -16,5 +16,16 @@ public interface Conv2dF32 {
      * @param bias {@code p.outChannels()} floats, or null for none
      * @param y    output, {@code p.outputSize()} floats, overwritten
      */
-    void conv2d(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y);
+    default void conv2d(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y) {
+        conv2d(p, x, prepare(p, w), bias, y);
+    }
+
+    /**
+     * Prepares weights {@code w[outChannels, inChannels/groups, kernelH, kernelW]} for repeated calls (packed
+     * once); see {@link Conv2dWeights}. Only the weight shape and groups of {@code p} matter.
+     */
+    Conv2dWeights prepare(Conv2dParams p, float[] w);
+
+    /** Computes the convolution into {@code y} with prepared weights. */
+    void conv2d(Conv2dParams p, float[] x, Conv2dWeights w, float[] bias, float[] y);
 }

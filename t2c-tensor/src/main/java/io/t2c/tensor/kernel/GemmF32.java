@@ -24,8 +24,10 @@ package io.t2c.tensor.kernel;
  * {@code k} is implementation defined: results agree with an exact dot product to float rounding (about
  * {@code 1e-6·sqrt(k)} relative to the magnitude of the terms), not bit for bit across implementations.
  *
- * <p>Dimensions must be ≥ 0; arrays must be large enough for the described elements, otherwise an
- * {@link IndexOutOfBoundsException} is thrown (part of C may already be written).
+ * <p>Dimensions must be ≥ 0 and leading dimensions at least the stored row length ({@link IllegalArgumentException}
+ * otherwise); arrays must hold every described element ({@link IndexOutOfBoundsException} otherwise). Both are
+ * checked before anything is written. The block sizes of the vector engine can be overridden for tuning with
+ * {@code -Dt2c.gemm.kc}, {@code -Dt2c.gemm.mc} and {@code -Dt2c.gemm.nc}.
  */
 public interface GemmF32 {
 

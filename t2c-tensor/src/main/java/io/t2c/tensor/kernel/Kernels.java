@@ -173,13 +173,13 @@ public final class Kernels {
         try {
             var hotspot = ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
             if (hotspot != null) {
-                if (Boolean.parseBoolean(hotspot.getVMOption("UseJVMCICompiler").getValue())) {
+                if (Boolean.parseBoolean(vmOption(hotspot, "UseJVMCICompiler"))) {
                     return "a JVMCI compiler replaces C2 (-XX:+UseJVMCICompiler); the Vector API is only"
                             + " intrinsified by C2";
                 }
-                boolean tiered = Boolean.parseBoolean(hotspot.getVMOption("TieredCompilation").getValue());
-                int stop = Integer.parseInt(hotspot.getVMOption("TieredStopAtLevel").getValue());
-                if (tiered && stop < 4) {
+                String stop = vmOption(hotspot, "TieredStopAtLevel");
+                if (Boolean.parseBoolean(vmOption(hotspot, "TieredCompilation")) && stop != null
+                        && Integer.parseInt(stop) < 4) {
                     return "C2 is disabled (-XX:TieredStopAtLevel=" + stop + "); the Vector API needs C2";
                 }
             }
@@ -187,6 +187,15 @@ public final class Kernels {
             // No management beans (minimal runtime image): the VM name check above has to do.
         }
         return null;
+    }
+
+    /** A HotSpot flag's value, or null when this VM has no such flag (e.g. UseJVMCICompiler without JVMCI). */
+    private static String vmOption(com.sun.management.HotSpotDiagnosticMXBean hotspot, String name) {
+        try {
+            return hotspot.getVMOption(name).getValue();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private static void log(String what) {

@@ -16,22 +16,22 @@ import jdk.incubator.vector.VectorSpecies;
  * micro-kernel. MR = 6 and NR = two vectors: 12 accumulators + 2 B vectors + 1 broadcast fit in the 16 registers of
  * AVX2, and leave room on AVX-512 (measured on this machine: 6×2 vectors beat 4×3 and 8×2 for 512-bit).
  *
- * <p>Threads: a call is split into contiguous ranges of column panels (or row panels when there are few columns),
- * one per thread; each range packs its own blocks, so no synchronisation is needed besides the final join.
+ * <p>Threads: a call is split into contiguous ranges of row panels or of column panels, one per thread, whichever
+ * repeats less packing; each range packs its own blocks, so no synchronisation is needed besides the final join.
  */
 final class PanelGemm {
     static final VectorSpecies<Float> S = VectorConstants.FLOAT;
     static final VectorSpecies<Integer> IS = VectorConstants.INT;
     /** Floats per vector. */
-    static final int L = S.length();
+    static final int L = VectorConstants.FLOAT_LANES;
     /** Rows of a register tile. */
     static final int MR = 6;
     /** Columns of a register tile: two vectors. */
     static final int NR = 2 * L;
     /** Depth of a block: a kc×NR B micro-panel (32 KiB at NR = 32) stays in the 48 KiB L1 of this machine. */
-    static final int KC = Integer.getInteger("t2c.gemm.kc", 256);
+    static final int KC = Math.max(1, Integer.getInteger("t2c.gemm.kc", 256));
     /** Rows of an A block: MC×KC floats (120 KiB) sit comfortably in L2. Multiple of MR. */
-    static final int MC = Integer.getInteger("t2c.gemm.mc", 120) / MR * MR;
+    static final int MC = Math.max(MR, Integer.getInteger("t2c.gemm.mc", 120) / MR * MR);
     /** Columns of a B block. Multiple of NR. */
     static final int NC = Math.max(NR, Integer.getInteger("t2c.gemm.nc", 2048) / NR * NR);
     /** Below this many multiply-adds a call runs on one thread: forking costs more than it saves. */
@@ -230,14 +230,21 @@ final class PanelGemm {
         int threads = (long) m * n * k < PARALLEL_MIN_WORK ? 1 : Parallel.threads();
         int mp = Packing.panels(m, MR);
         int np = Packing.panels(n, NR);
-        if (threads <= 1) {
-            block(k, kcMax, a, b, sink, accumulate, 0, m, 0, n);
-        } else if (np >= threads && (n >= m || mp < threads)) {
+        // Each thread packs what it reads: splitting rows repeats the B packing in every thread, splitting columns
+        // repeats the A packing. Pick the split whose repeated packing is cheaper: pre-packed operands cost
+        // nothing, and B packing (vector copies) runs about eight times faster per element than A packing.
+        boolean rowsOk = threads > 1 && mp >= threads;
+        boolean colsOk = threads > 1 && np >= threads;
+        long rowsCost = b.packed() != null ? 0 : (long) k * n / 8;
+        long colsCost = a.packed() != null ? 0 : (long) m * k;
+        if (rowsOk && (!colsOk || rowsCost <= colsCost)) {
+            Parallel.forRange(mp, 1, (p0, p1) ->
+                    block(k, kcMax, a, b, sink, accumulate, p0 * MR, Math.min(m, p1 * MR), 0, n));
+        } else if (colsOk) {
             Parallel.forRange(np, 1, (p0, p1) ->
                     block(k, kcMax, a, b, sink, accumulate, 0, m, p0 * NR, Math.min(n, p1 * NR)));
         } else {
-            Parallel.forRange(mp, 1, (p0, p1) ->
-                    block(k, kcMax, a, b, sink, accumulate, p0 * MR, Math.min(m, p1 * MR), 0, n));
+            block(k, kcMax, a, b, sink, accumulate, 0, m, 0, n);
         }
     }
 

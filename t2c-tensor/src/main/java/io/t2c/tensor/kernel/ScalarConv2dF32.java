@@ -3,7 +3,14 @@ package io.t2c.tensor.kernel;
 /** Reference {@link Conv2dF32}: direct loops, one thread, float accumulation starting from the bias. */
 public final class ScalarConv2dF32 implements Conv2dF32 {
     @Override
-    public void conv2d(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y) {
+    public Conv2dWeights prepare(Conv2dParams p, float[] w) {
+        return new Conv2dWeights(p, w, null, this);
+    }
+
+    @Override
+    public void conv2d(Conv2dParams p, float[] x, Conv2dWeights weights, float[] bias, float[] y) {
+        weights.check(p, this);
+        float[] w = weights.raw;
         p.checkArrays(x, w, bias, y);
         int c = p.inChannels();
         int h = p.inH();

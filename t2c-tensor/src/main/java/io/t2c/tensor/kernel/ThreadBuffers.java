@@ -14,8 +14,10 @@ final class ThreadBuffers {
     static final int COLUMNS = 2;
     /** A depthwise channel's phase grid. */
     static final int DEPTHWISE = 3;
+    /** Padded column tail and C tile of the small-GEMM path. */
+    static final int SMALL = 4;
 
-    private static final ThreadLocal<float[][]> SLOTS = ThreadLocal.withInitial(() -> new float[4][]);
+    private static final ThreadLocal<float[][]> SLOTS = ThreadLocal.withInitial(() -> new float[5][]);
 
     private ThreadBuffers() {}
 

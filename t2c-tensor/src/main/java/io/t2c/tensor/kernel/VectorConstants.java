@@ -2,6 +2,7 @@ package io.t2c.tensor.kernel;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -19,6 +20,16 @@ final class VectorConstants {
     static final VectorSpecies<Integer> INT = VectorSpecies.of(int.class, FLOAT.vectorShape());
     /** Floats per vector. */
     static final int FLOAT_LANES = FLOAT.length();
+    /** Bytes that widen to one float vector (at least 64 bits, the smallest byte shape). */
+    static final VectorSpecies<Byte> BYTE_FOR_FLOAT =
+            VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, FLOAT_LANES * 8)));
+    /**
+     * Even lanes of two concatenated float vectors ({@code a.rearrange(EVEN, b)} = a0 a2 … b0 b2 …); indexes past
+     * the first vector are exceptional and select from the second (one two-source permute on AVX-512).
+     */
+    static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(FLOAT, i -> 2 * i);
+    /** Odd lanes of two concatenated float vectors. */
+    static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(FLOAT, i -> 2 * i + 1);
 
     private VectorConstants() {}
 

@@ -29,21 +29,37 @@ final class VectorConv2dF32 implements Conv2dF32 {
     }
 
     @Override
-    public void conv2d(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y) {
-        p.checkArrays(x, w, bias, y);
+    public Conv2dWeights prepare(Conv2dParams p, float[] w) {
+        Conv2dParams.check("w", w.length, p.weightSize());
+        if (p.isDepthwise()) {
+            return new Conv2dWeights(p, w, null, this);
+        }
+        int ocg = p.groupOutChannels();
+        int k = p.groupInChannels() * p.kernelH() * p.kernelW();
+        PackedA[] packed = new PackedA[p.groups()];
+        for (int g = 0; g < packed.length; g++) {
+            packed[g] = gemm.packA(false, ocg, k, w, g * ocg * k, k);
+        }
+        return new Conv2dWeights(p, w, packed, this);
+    }
+
+    @Override
+    public void conv2d(Conv2dParams p, float[] x, Conv2dWeights w, float[] bias, float[] y) {
+        w.check(p, this);
+        p.checkArrays(x, w.raw, bias, y);
         if (p.batch() == 0) {
             return;
         }
         if (p.isDepthwise()) {
-            depthwise(p, x, w, bias, y);
+            depthwise(p, x, w.raw, bias, y);
         } else {
-            viaGemm(p, x, w, bias, y);
+            viaGemm(p, x, w.packed, bias, y);
         }
     }
 
     // ---- implicit GEMM ----
 
-    private void viaGemm(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y) {
+    private void viaGemm(Conv2dParams p, float[] x, PackedA[] packed, float[] bias, float[] y) {
         int groups = p.groups();
         int cg = p.groupInChannels();
         int ocg = p.groupOutChannels();
@@ -60,10 +76,6 @@ final class VectorConv2dF32 implements Conv2dF32 {
         // When the grid is as wide as the output, GEMM writes y directly; otherwise into scratch, then compacted.
         boolean direct = pointwise || grid.wq == ow;
         int cols = pointwise ? n : grid.cols;
-        PackedA[] packed = new PackedA[groups];
-        for (int g = 0; g < groups; g++) {
-            packed[g] = gemm.packA(false, ocg, k, w, g * ocg * k, k);
-        }
         int tasks = p.batch() * groups;
         Parallel.RangeBody body = (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
@@ -89,12 +101,16 @@ final class VectorConv2dF32 implements Conv2dF32 {
                     PanelGemm.run(ocg, n, k, Integer.MAX_VALUE, a, b, new PanelGemm.F32Sink(y, yOff, n),
                             bias != null);
                 } else {
-                    float[] out = ThreadBuffers.get(ThreadBuffers.GEMM_OUT, (long) ocg * cols);
-                    PanelGemm.run(ocg, cols, k, Integer.MAX_VALUE, a, b, new PanelGemm.F32Sink(out, 0, cols),
+                    // Our own output buffer, padded to whole register tiles: the packed weights are zero-padded
+                    // to MR rows and the grid has slack for full NR panels, so no tile takes the edge path.
+                    int mPad = Packing.panels(ocg, PanelGemm.MR) * PanelGemm.MR;
+                    int nPad = Packing.panels(cols, PanelGemm.NR) * PanelGemm.NR;
+                    float[] out = ThreadBuffers.get(ThreadBuffers.GEMM_OUT, (long) mPad * nPad);
+                    PanelGemm.run(mPad, nPad, k, Integer.MAX_VALUE, a, b, new PanelGemm.F32Sink(out, 0, nPad),
                             false);
                     for (int o = 0; o < ocg; o++) {
                         float bo = bias == null ? 0f : bias[g * ocg + o];
-                        compactRows(out, o * cols, grid.wq, y, yOff + o * n, ow, oh, bo);
+                        compactRows(out, o * nPad, grid.wq, y, yOff + o * n, ow, oh, bo);
                     }
                 }
             }
@@ -245,10 +261,30 @@ final class VectorConv2dF32 implements Conv2dF32 {
                 a2 = wv.fma(FloatVector.fromArray(S, buf, tap + s2), a2);
                 a3 = wv.fma(FloatVector.fromArray(S, buf, tap + s3), a3);
             }
-            store(a0, y, yOff, slots, s);
-            store(a1, y, yOff, slots, s + 1);
-            store(a2, y, yOff, slots, s + 2);
-            store(a3, y, yOff, slots, s + 3);
+            int[] lanes = slots.lanes;
+            int[] dst = slots.dst;
+            // Masked stores only for partial slots; masks are made here (a mask passed to a helper that C2 does not
+            // inline loses its type and falls back to slow code).
+            if (lanes[s] == L) {
+                a0.intoArray(y, yOff + dst[s]);
+            } else {
+                a0.intoArray(y, yOff + dst[s], S.indexInRange(0, lanes[s]));
+            }
+            if (lanes[s + 1] == L) {
+                a1.intoArray(y, yOff + dst[s + 1]);
+            } else {
+                a1.intoArray(y, yOff + dst[s + 1], S.indexInRange(0, lanes[s + 1]));
+            }
+            if (lanes[s + 2] == L) {
+                a2.intoArray(y, yOff + dst[s + 2]);
+            } else {
+                a2.intoArray(y, yOff + dst[s + 2], S.indexInRange(0, lanes[s + 2]));
+            }
+            if (lanes[s + 3] == L) {
+                a3.intoArray(y, yOff + dst[s + 3]);
+            } else {
+                a3.intoArray(y, yOff + dst[s + 3], S.indexInRange(0, lanes[s + 3]));
+            }
         }
         for (; s < slots.count; s++) {
             FloatVector a0 = bv;
@@ -256,16 +292,11 @@ final class VectorConv2dF32 implements Conv2dF32 {
             for (int t = 0; t < kk; t++) {
                 a0 = FloatVector.broadcast(S, w[wOff + t]).fma(FloatVector.fromArray(S, buf, taps[t] + s0), a0);
             }
-            store(a0, y, yOff, slots, s);
-        }
-    }
-
-    private static void store(FloatVector v, float[] y, int yOff, Slots slots, int s) {
-        int n = slots.lanes[s];
-        if (n == L) {
-            v.intoArray(y, yOff + slots.dst[s]);
-        } else {
-            v.intoArray(y, yOff + slots.dst[s], S.indexInRange(0, n));
+            if (slots.lanes[s] == L) {
+                a0.intoArray(y, yOff + slots.dst[s]);
+            } else {
+                a0.intoArray(y, yOff + slots.dst[s], S.indexInRange(0, slots.lanes[s]));
+            }
         }
     }
 }

@@ -6,8 +6,21 @@ package io.t2c.tensor.kernel;
  * {@link PanelGemm#MR} rows (A) and {@link PanelGemm#NR} columns (B).
  */
 public final class VectorGemmF32 implements GemmF32 {
+    /** Calls with at most this many rows skip packing ({@link SmallGemm}); so do all calls below {@link #smallWork}. */
+    static final int SMALL_ROWS = 4;
+    /**
+     * Multiply-adds below which a call skips packing. Not final so tests can send every shape through the packed
+     * engine (0) or the small path (Long.MAX_VALUE).
+     */
+    static long smallWork = 16 * 1024;
+    /** Row limit for the small path; tests may set it like {@link #smallWork}. */
+    static int smallRows = SMALL_ROWS;
 
     VectorGemmF32() {}
+
+    private static boolean small(int m, long work) {
+        return m <= smallRows || work <= smallWork;
+    }
 
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda,
@@ -15,6 +28,14 @@ public final class VectorGemmF32 implements GemmF32 {
         Checks.gemm(transA, transB, m, n, k, a.length, aOff, lda, b.length, bOff, ldb, c.length, cOff, ldc);
         if (k == 0) {
             zeroUnlessAccumulate(m, n, c, cOff, ldc, accumulate);
+            return;
+        }
+        if (small(m, (long) m * n * k) && !(transA && transB)) {
+            if (transB) {
+                SmallGemm.dots(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+            } else {
+                SmallGemm.rows(transA, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+            }
             return;
         }
         PanelGemm.run(m, n, k, Integer.MAX_VALUE, new PanelGemm.MatrixA(transA, a, aOff, lda),
@@ -67,6 +88,10 @@ public final class VectorGemmF32 implements GemmF32 {
         Checks.matrix("C", c.length, cOff, ldc, m, n);
         if (k == 0) {
             zeroUnlessAccumulate(m, n, c, cOff, ldc, accumulate);
+            return;
+        }
+        if (m <= smallRows) {
+            SmallGemm.rowsPacked(transA, m, n, k, a, aOff, lda, b.data, c, cOff, ldc, accumulate);
             return;
         }
         PanelGemm.run(m, n, k, Integer.MAX_VALUE, new PanelGemm.MatrixA(transA, a, aOff, lda),

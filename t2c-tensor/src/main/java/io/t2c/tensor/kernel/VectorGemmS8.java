@@ -21,8 +21,7 @@ public final class VectorGemmS8 implements GemmS8 {
     private static final VectorSpecies<Float> S = PanelGemm.S;
     private static final int L = PanelGemm.L;
     /** L bytes: one vector of B2F-converted floats. */
-    private static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class,
-            jdk.incubator.vector.VectorShape.forBitSize(Math.max(64, L * 8)));
+    private static final VectorSpecies<Byte> BS = VectorConstants.BYTE_FOR_FLOAT;
 
     VectorGemmS8() {}
 
@@ -148,10 +147,27 @@ public final class VectorGemmS8 implements GemmS8 {
                     FloatVector z0 = zcol == null ? FloatVector.broadcast(S, z) : FloatVector.fromArray(S, zcol, j0);
                     FloatVector z1 = zcol == null ? z0 : FloatVector.fromArray(S, zcol, j0 + L);
                     int src = off + k0 * ld + j0;
+                    // Widen bytes to floats. Each branch uses constant conversions (C2 intrinsifies only
+                    // constant operators), and no vector crosses a method boundary.
                     for (int kk = 0; kk < kc; kk++) {
                         int d = o + kk * nr;
-                        widen(ByteVector.fromArray(BS, b, src), unsigned).sub(z0).intoArray(dst, d);
-                        widen(ByteVector.fromArray(BS, b, src + L), unsigned).sub(z1).intoArray(dst, d + L);
+                        ByteVector v0 = ByteVector.fromArray(BS, b, src);
+                        ByteVector v1 = ByteVector.fromArray(BS, b, src + L);
+                        FloatVector f0;
+                        FloatVector f1;
+                        if (unsigned) {
+                            f0 = (FloatVector) v0.convertShape(VectorOperators.ZERO_EXTEND_B2I, PanelGemm.IS, 0)
+                                    .convert(VectorOperators.I2F, 0);
+                            f1 = (FloatVector) v1.convertShape(VectorOperators.ZERO_EXTEND_B2I, PanelGemm.IS, 0)
+                                    .convert(VectorOperators.I2F, 0);
+                        } else {
+                            f0 = (FloatVector) v0.convertShape(VectorOperators.B2I, PanelGemm.IS, 0)
+                                    .convert(VectorOperators.I2F, 0);
+                            f1 = (FloatVector) v1.convertShape(VectorOperators.B2I, PanelGemm.IS, 0)
+                                    .convert(VectorOperators.I2F, 0);
+                        }
+                        f0.sub(z0).intoArray(dst, d);
+                        f1.sub(z1).intoArray(dst, d + L);
                         src += ld;
                     }
                 } else {
@@ -167,15 +183,6 @@ public final class VectorGemmS8 implements GemmS8 {
                     }
                 }
             }
-        }
-
-        /** Bytes to floats. The conversions are constants in each branch: C2 only intrinsifies constant operators. */
-        private static FloatVector widen(ByteVector v, boolean unsigned) {
-            if (unsigned) {
-                return (FloatVector) v.convertShape(VectorOperators.ZERO_EXTEND_B2I, PanelGemm.IS, 0)
-                        .convert(VectorOperators.I2F, 0);
-            }
-            return (FloatVector) v.convertShape(VectorOperators.B2I, PanelGemm.IS, 0).convert(VectorOperators.I2F, 0);
         }
     }
 }

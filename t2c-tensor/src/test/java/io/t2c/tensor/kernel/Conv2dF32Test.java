@@ -96,6 +96,37 @@ class Conv2dF32Test {
         checkOne(kernels.conv2dF32(), r, Conv2dParams.of(1, 64, 16, 16, 40, 1, 1, 0, 1, 1), false);
     }
 
+    /** Weights prepared once serve inputs of other sizes and batches with the same weight shape. */
+    @ParameterizedTest
+    @MethodSource("io.t2c.tensor.kernel.Ref#both")
+    void preparedWeightsAreReusable(Kernels kernels) {
+        Conv2dF32 conv = kernels.conv2dF32();
+        Random r = new Random(23);
+        for (int groups : new int[] {1, 2, 6}) {
+            Conv2dParams p1 = Conv2dParams.of(1, 6, 9, 11, 6, 3, 1, 1, 1, groups);
+            Conv2dParams p2 = Conv2dParams.of(2, 6, 5, 20, 6, 3, 2, 1, 1, groups);
+            float[] w = Ref.randomFloats(r, (int) p1.weightSize());
+            Conv2dWeights prepared = conv.prepare(p1, w);
+            for (Conv2dParams p : new Conv2dParams[] {p1, p2}) {
+                float[] x = Ref.randomFloats(r, (int) p.inputSize());
+                float[] b = Ref.randomFloats(r, p.outChannels());
+                float[] y = new float[(int) p.outputSize()];
+                conv.conv2d(p, x, prepared, b, y);
+                double[][] want = Ref.conv2d(p, x, w, b);
+                Ref.assertClose("prepared " + p, want[0], want[1], 9 * p.groupInChannels(), i -> y[i]);
+            }
+            Conv2dParams other = Conv2dParams.of(1, 6, 9, 11, 12, 3, 1, 1, 1, groups);
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> conv.conv2d(other, new float[(int) other.inputSize()], prepared, null,
+                            new float[(int) other.outputSize()]));
+        }
+        Conv2dF32 foreign = (kernels.isVector() ? Kernels.scalar() : Ref.bothList().get(1)).conv2dF32();
+        Conv2dParams p = Conv2dParams.of(1, 2, 4, 4, 2, 3, 1, 1, 1, 1);
+        Conv2dWeights theirs = foreign.prepare(p, new float[(int) p.weightSize()]);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> conv.conv2d(p, new float[32], theirs, null, new float[32]));
+    }
+
     @ParameterizedTest
     @MethodSource("io.t2c.tensor.kernel.Ref#both")
     void emptyBatch(Kernels kernels) {

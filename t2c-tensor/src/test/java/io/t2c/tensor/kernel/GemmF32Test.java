@@ -66,6 +66,37 @@ class GemmF32Test {
         }
     }
 
+    /**
+     * The vector GEMM has two paths, chosen by size: the unpacked small-GEMM loops and the packed engine. Force each
+     * in turn over the edge sizes and a few larger shapes, so both see every tail.
+     */
+    @org.junit.jupiter.api.Test
+    void vectorSmallAndPackedPathsBothCovered() {
+        GemmF32 gemm = Kernels.vector().orElseThrow().gemmF32();
+        long work = VectorGemmF32.smallWork;
+        int rows = VectorGemmF32.smallRows;
+        try {
+            for (int mode = 0; mode < 2; mode++) {
+                VectorGemmF32.smallWork = mode == 0 ? 0 : Long.MAX_VALUE;
+                VectorGemmF32.smallRows = mode == 0 ? 0 : Integer.MAX_VALUE;
+                Random r = new Random(5 + mode);
+                int lanes = Ref.lanes();
+                for (int m : new int[] {1, 3, 4, 5, 9}) {
+                    for (int n : new int[] {1, lanes - 1, 2 * lanes, 2 * lanes + 1, 5 * lanes + 3}) {
+                        for (int k : new int[] {1, 2, 5, 130, 300}) {
+                            for (int t = 0; t < 4; t++) {
+                                checkOne(gemm, r, (t & 1) != 0, (t & 2) != 0, m, n, k, r.nextBoolean(), r.nextInt(3));
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            VectorGemmF32.smallWork = work;
+            VectorGemmF32.smallRows = rows;
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("io.t2c.tensor.kernel.Ref#both")
     void randomShapes(Kernels kernels) {
@@ -87,10 +118,11 @@ class GemmF32Test {
         checkOne(gemm, r, false, false, PanelGemm.MC + 7, 70, PanelGemm.KC + 45, true, 0);
         checkOne(gemm, r, true, true, PanelGemm.MC + 7, 70, PanelGemm.KC + 45, false, 0);
         checkOne(gemm, r, false, true, 7, PanelGemm.NC + 40, 5, false, 0);
-        checkOne(gemm, r, false, false, 130, 260, 64, false, 0);   // split over column panels
+        checkOne(gemm, r, false, false, 130, 260, 64, false, 0);   // split over row panels
         checkOne(gemm, r, true, false, 300, 40, 100, true, 0);     // split over row panels
-        checkOne(gemm, r, false, false, 130, 260, 64, true, 1);
-        checkOne(gemm, r, false, true, 300, 40, 100, false, 2);
+        checkOne(gemm, r, false, false, 130, 260, 64, true, 1);    // pre-packed A: split over column panels
+        checkOne(gemm, r, false, true, 300, 40, 100, false, 2);    // pre-packed B: split over row panels
+        checkOne(gemm, r, true, true, 9, 300, 400, false, 0);      // small A, cheap to pack twice: split over columns
     }
 
     @ParameterizedTest
