@@ -13,7 +13,7 @@ import java.util.Map;
 /**
  * Turns an inference graph (a classifier with one logits output) into the graph a training step runs:
  * every BatchNormalization switches to training mode (batch statistics) and gains two outputs, its updated running
- * mean and variance; a SoftmaxCrossEntropyLoss node reads the logits and an INT64 {@code labels} input.
+ * mean and variance (the variance updated with the unbiased batch variance, as PyTorch does); a SoftmaxCrossEntropyLoss node reads the logits and an INT64 {@code labels} input.
  * The running-stat outputs map back to the initializers they replace ({@link #runningStats}).
  */
 public record TrainingGraph(Graph graph, String loss, String logits, String labels, Map<String, String> runningStats) {
@@ -35,7 +35,7 @@ public record TrainingGraph(Graph graph, String loss, String logits, String labe
                 running.put(mean, n.input(3));
                 running.put(var, n.input(4));
                 nodes.add(new Node(n.name(), n.opType(), n.inputs(), List.of(n.output(0), mean, var),
-                        n.attributes().with("training_mode", 1L)));
+                        n.attributes().with("training_mode", 1L).with("running_var_unbiased", 1L)));
             } else {
                 nodes.add(n);
             }

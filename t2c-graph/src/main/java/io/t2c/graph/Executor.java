@@ -17,17 +17,26 @@ import java.util.Set;
 /**
  * Runs a graph on float (or integer) tensors: nodes in topological order, each intermediate freed after its last
  * reader, dynamic dimensions taken from the inputs given. Thread-safe: one executor may serve concurrent runs.
+ * Initializers must not be modified while an executor built on them is in use: nodes are prepared for them once.
  */
 public final class Executor {
     private final Graph graph;
     private final List<OpDef> ops = new ArrayList<>();
+    /** Each node's forward specialised for its initializer inputs (packed conv weights, ...). */
+    private final List<OpDef.Prepared> prepared = new ArrayList<>();
     /** For each node index, the values whose last reader it is (freed after it runs). */
     private final List<List<String>> freeAfter = new ArrayList<>();
 
     public Executor(Graph graph, OpRegistry registry) {
         this.graph = graph;
         for (Node n : graph.nodes()) {
-            ops.add(registry.get(n.opType()));
+            OpDef op = registry.get(n.opType());
+            ops.add(op);
+            List<Tensor> constants = new ArrayList<>();
+            for (String in : n.inputs()) {
+                constants.add(in.isEmpty() ? null : graph.initializers().get(in));
+            }
+            prepared.add(op.prepare(n, constants));
         }
         Set<String> keep = new HashSet<>();
         graph.outputs().forEach(v -> keep.add(v.name()));
@@ -94,7 +103,7 @@ public final class Executor {
                 args.add(in.isEmpty() ? null : env.get(in));
             }
             long t0 = nanosPerNode == null ? 0 : System.nanoTime();
-            List<Tensor> results = runNode(ops.get(i), n, args);
+            List<Tensor> results = runNode(prepared.get(i), n, args);
             if (nanosPerNode != null) {
                 nanosPerNode[i] += System.nanoTime() - t0;
             }
@@ -122,9 +131,9 @@ public final class Executor {
         return run(Map.of(graph.inputs().get(0).name(), input)).values().iterator().next();
     }
 
-    static List<Tensor> runNode(OpDef op, Node n, List<Tensor> args) {
+    static List<Tensor> runNode(OpDef.Prepared op, Node n, List<Tensor> args) {
         try {
-            return op.forward(n, args);
+            return op.forward(args);
         } catch (T2cException e) {
             if (e.getMessage().startsWith("node ")) {
                 throw e;

@@ -13,6 +13,7 @@ import io.t2c.tensor.DType;
 import io.t2c.tensor.Shapes;
 import io.t2c.tensor.Tensor;
 import io.t2c.tensor.kernel.Conv2dParams;
+import io.t2c.tensor.kernel.Conv2dWeights;
 import io.t2c.tensor.kernel.ConvTranspose2dParams;
 import io.t2c.tensor.kernel.Convolutions;
 import io.t2c.tensor.kernel.GemmF32;
@@ -181,13 +182,28 @@ final class LinearOps {
 
         @Override
         public List<Tensor> forward(Node node, List<Tensor> in) {
+            return forward(node, in, null);
+        }
+
+        private static List<Tensor> forward(Node node, List<Tensor> in, Conv2dWeights prepared) {
             Tensor x = in.get(0);
             Tensor w = in.get(1);
             Attributes a = node.attributes();
             int[] strides = a.getInts("strides", null);
             int[] dil = a.getInts("dilations", null);
-            return List.of(Convolutions.conv2d(x, w, optionalTensor(in, 2), strides,
+            return List.of(Convolutions.conv2d(x, w, prepared, optionalTensor(in, 2), strides,
                     convPads(node, x.shape(), spatialKernel(w.shape()), strides, dil), dil, a.getInt("group", 1)));
+        }
+
+        /** Constant float weights are packed once for every later run. */
+        @Override
+        public Prepared prepare(Node node, List<Tensor> constants) {
+            Tensor w = constants.size() > 1 ? constants.get(1) : null;
+            if (w == null || w.dtype() != DType.FLOAT32 || (w.rank() != 3 && w.rank() != 4)) {
+                return inputs -> forward(node, inputs, null);
+            }
+            Conv2dWeights packed = Convolutions.prepare(w, node.attributes().getInt("group", 1));
+            return inputs -> forward(node, inputs, inputs.get(1) == w ? packed : null);
         }
 
         @Override

@@ -77,20 +77,24 @@ final class NormOps {
      * channel, the mean and the biased variance over N and the spatial dims — and has two optional outputs, the
      * updated running statistics {@code running = momentum·input + (1 − momentum)·batch}.
      *
-     * <p>The running variance uses the <b>unbiased</b> batch variance (× m/(m − 1), m values per channel), as
-     * PyTorch's BatchNorm does; the ONNX reference implementation uses the biased one. We follow PyTorch because the
-     * models trained or fine-tuned here come from it and are evaluated with its running statistics; with realistic m
-     * the two differ by a factor 1 + 1/(m − 1). PyTorch's {@code momentum} is {@code 1 − ONNX momentum}. As in
-     * PyTorch, training needs m ≥ 2.
+     * <p>The running variance uses the biased batch variance, as ONNX specifies, unless our attribute
+     * {@code running_var_unbiased=1} asks for the unbiased one (× m/(m − 1), m values per channel) as PyTorch's
+     * BatchNorm uses; the trainer sets it, so models trained here keep PyTorch's running statistics. PyTorch's
+     * {@code momentum} is {@code 1 − ONNX momentum}. Training needs m ≥ 2.
      */
     static final class BatchNormalization extends Op {
         BatchNormalization() {
             super("BatchNormalization", Family.NORMALIZATION, 5, 5, optional("epsilon", FLOAT, 1e-5),
-                    optional("momentum", FLOAT, 0.9), optional("training_mode", INT, 0L));
+                    optional("momentum", FLOAT, 0.9), optional("training_mode", INT, 0L),
+                    optional("running_var_unbiased", INT, 0L));
         }
 
         private static boolean training(Node node) {
             return node.attributes().getInt("training_mode", 0) != 0;
+        }
+
+        private static boolean unbiased(Node node) {
+            return node.attributes().getInt("running_var_unbiased", 0) != 0;
         }
 
         /** Checks the output count against the mode and every parameter's length against the channels. */
@@ -139,7 +143,7 @@ final class NormOps {
             int c = mean0.length;
             float[] mean = new float[c];
             float[] var = new float[c];
-            double unbias = st.count() / (st.count() - 1.0);
+            double unbias = unbiased(node) ? st.count() / (st.count() - 1.0) : 1.0;
             for (int i = 0; i < c; i++) {
                 mean[i] = (float) (momentum * mean0[i] + (1 - momentum) * st.mean()[i]);
                 var[i] = (float) (momentum * var0[i] + (1 - momentum) * st.variance()[i] * unbias);
@@ -222,7 +226,8 @@ final class NormOps {
                     double a = gamma[ch] * inv;
                     // Running statistics: d mean/dx = 1/m, d unbiased var/dx = 2(x − μ)/(m − 1).
                     double rm = training && gMean != null ? (1 - momentum) * gMean[ch] / m : 0;
-                    double rv = training && gVar != null ? (1 - momentum) * gVar[ch] * 2 / (m - 1) : 0;
+                    double rv = training && gVar != null
+                            ? (1 - momentum) * gVar[ch] * 2 / (unbiased(node) ? m - 1 : m) : 0;
                     for (int i = 0; i < n; i++) {
                         int off = (i * c + ch) * plane;
                         for (int j = 0; j < plane; j++) {

@@ -34,6 +34,21 @@ public interface OpDef {
     /** Computes the outputs on real tensors. */
     List<Tensor> forward(Node node, List<Tensor> inputs);
 
+    /** A node's forward, specialised once for its constant inputs (see {@link #prepare}). */
+    @FunctionalInterface
+    interface Prepared {
+        List<Tensor> forward(List<Tensor> inputs);
+    }
+
+    /**
+     * Specialises {@link #forward} for repeated runs of one node whose constant inputs are given ({@code null} for
+     * inputs that vary): e.g. Conv packs its weights once. The constants must not change while the result is used
+     * (the {@link io.t2c.graph.Executor} guarantees it for initializers). The default does nothing special.
+     */
+    default Prepared prepare(Node node, List<Tensor> constantInputs) {
+        return inputs -> forward(node, inputs);
+    }
+
     /**
      * Reverse mode: given the op's inputs, its outputs and the gradients of a scalar loss with respect to the outputs
      * ({@code null} for an output nothing depends on), returns the gradient for each input, or {@code null} for an

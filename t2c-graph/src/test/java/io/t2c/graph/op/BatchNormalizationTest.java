@@ -45,37 +45,40 @@ class BatchNormalizationTest {
         Tensor var0 = random(r, 2, 0.2, c);
         double eps = 1e-3;
         double momentum = 0.7;
-        List<Tensor> out = BN.forward(node(Attributes.of("training_mode", 1, "momentum", momentum, "epsilon", eps), 3),
-                List.of(x, scale, bias, mean0, var0));
-        assertEquals(3, out.size());
-        int m = n * plane;
-        for (int ch = 0; ch < c; ch++) {
-            double s = 0;
-            for (int i = 0; i < n; i++) {
-                for (int j = 0; j < plane; j++) {
-                    s += x.getDouble((i * c + ch) * plane + j);
+        for (int unbiased = 0; unbiased < 2; unbiased++) {
+            List<Tensor> out = BN.forward(node(Attributes.of("training_mode", 1, "momentum", momentum, "epsilon", eps,
+                    "running_var_unbiased", unbiased), 3), List.of(x, scale, bias, mean0, var0));
+            assertEquals(3, out.size());
+            int m = n * plane;
+            for (int ch = 0; ch < c; ch++) {
+                double s = 0;
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < plane; j++) {
+                        s += x.getDouble((i * c + ch) * plane + j);
+                    }
                 }
-            }
-            double mu = s / m;
-            double ss = 0;
-            for (int i = 0; i < n; i++) {
-                for (int j = 0; j < plane; j++) {
-                    double d = x.getDouble((i * c + ch) * plane + j) - mu;
-                    ss += d * d;
+                double mu = s / m;
+                double ss = 0;
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < plane; j++) {
+                        double d = x.getDouble((i * c + ch) * plane + j) - mu;
+                        ss += d * d;
+                    }
                 }
-            }
-            double var = ss / m; // biased: what the batch is normalized with
-            for (int i = 0; i < n; i++) {
-                for (int j = 0; j < plane; j++) {
-                    int k = (i * c + ch) * plane + j;
-                    double want = (x.getDouble(k) - mu) / Math.sqrt(var + eps) * scale.getDouble(ch) + bias.getDouble(ch);
-                    assertEquals(want, out.get(0).getDouble(k), 1e-5 * (1 + Math.abs(want)), "y[" + k + "]");
+                double var = ss / m; // biased: what the batch is normalized with
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < plane; j++) {
+                        int k = (i * c + ch) * plane + j;
+                        double want = (x.getDouble(k) - mu) / Math.sqrt(var + eps) * scale.getDouble(ch) + bias.getDouble(ch);
+                        assertEquals(want, out.get(0).getDouble(k), 1e-5 * (1 + Math.abs(want)), "y[" + k + "]");
+                    }
                 }
+                double wantMean = momentum * mean0.getDouble(ch) + (1 - momentum) * mu;
+                // ONNX: biased batch variance; running_var_unbiased=1: unbiased, as PyTorch
+                double wantVar = momentum * var0.getDouble(ch) + (1 - momentum) * ss / (unbiased == 1 ? m - 1 : m);
+                assertEquals(wantMean, out.get(1).getDouble(ch), 1e-6 * (1 + Math.abs(wantMean)), "running_mean[" + ch + "]");
+                assertEquals(wantVar, out.get(2).getDouble(ch), 1e-6 * (1 + Math.abs(wantVar)), "running_var[" + ch + "]");
             }
-            double wantMean = momentum * mean0.getDouble(ch) + (1 - momentum) * mu;
-            double wantVar = momentum * var0.getDouble(ch) + (1 - momentum) * ss / (m - 1); // unbiased, as PyTorch
-            assertEquals(wantMean, out.get(1).getDouble(ch), 1e-6 * (1 + Math.abs(wantMean)), "running_mean[" + ch + "]");
-            assertEquals(wantVar, out.get(2).getDouble(ch), 1e-6 * (1 + Math.abs(wantVar)), "running_var[" + ch + "]");
         }
     }
 

@@ -21,12 +21,35 @@ public final class Convolutions {
     /** ONNX Conv: {@code y = conv(x, w) + bias}; {@code w[OC, C/groups, kH, kW]} (or {@code [OC, C/groups, k]}). */
     public static Tensor conv2d(Tensor x, Tensor w, Tensor biasOrNull, int[] strides, int[] pads, int[] dilations,
                                 int groups) {
+        return conv2d(x, w, null, biasOrNull, strides, pads, dilations, groups);
+    }
+
+    /**
+     * Packs constant Conv weights {@code w[OC, C/groups, kH, kW]} (or 1-D {@code [OC, C/groups, k]}) once for
+     * repeated {@link #conv2d(Tensor, Tensor, Conv2dWeights, Tensor, int[], int[], int[], int)} calls. The caller
+     * promises not to modify {@code w}'s array while the result is in use.
+     */
+    public static Conv2dWeights prepare(Tensor w, int groups) {
+        int[] ws = w.shape();
+        int[] xs = ws.length == 3 ? new int[] {1, ws[1] * groups, ws[2]} : new int[] {1, ws[1] * groups, ws[2], ws[3]};
+        Conv2dParams p = conv2dParams(xs, ws, null, null, null, null, groups);
+        requireFloat("Conv", w, w, null);
+        return Kernels.get().conv2dF32().prepare(p, w.floats());
+    }
+
+    /** As {@link #conv2d(Tensor, Tensor, Tensor, int[], int[], int[], int)}, with weights prepared (null: not). */
+    public static Tensor conv2d(Tensor x, Tensor w, Conv2dWeights prepared, Tensor biasOrNull, int[] strides,
+                                int[] pads, int[] dilations, int groups) {
         Conv2dParams p = conv2dParams(x.shape(), w.shape(), biasOrNull == null ? null : biasOrNull.shape(), strides,
                 pads, dilations, groups);
         requireFloat("Conv", x, w, biasOrNull);
         float[] y = new float[Math.toIntExact(p.outputSize())];
-        Kernels.get().conv2dF32().conv2d(p, x.floats(), w.floats(), biasOrNull == null ? null : biasOrNull.floats(),
-                y);
+        float[] bias = biasOrNull == null ? null : biasOrNull.floats();
+        if (prepared != null) {
+            Kernels.get().conv2dF32().conv2d(p, x.floats(), prepared, bias, y);
+        } else {
+            Kernels.get().conv2dF32().conv2d(p, x.floats(), w.floats(), bias, y);
+        }
         return x.rank() == 3 ? Tensor.of(y, p.batch(), p.outChannels(), p.outW())
                 : Tensor.of(y, p.batch(), p.outChannels(), p.outH(), p.outW());
     }
