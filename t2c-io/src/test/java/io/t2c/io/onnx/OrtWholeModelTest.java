@@ -95,6 +95,20 @@ class OrtWholeModelTest {
         check(m.b.build(), "x", new int[] {3, 32, 32});
     }
 
+    /** Opset-20 Gelu in both forms (not covered by the opset-17 conformance data), inside a small MLP. */
+    @Test
+    void geluOpsetTwentyMatchesOrt() throws OrtException {
+        for (String approximate : new String[] {"none", "tanh"}) {
+            OnnxLayers m = new OnnxLayers(new Random(4), 20);
+            String x = m.b.input("x", DType.FLOAT32, -1, 3, 8, 8);
+            String h = m.b.node("Flatten", Attributes.of("axis", 1), x);
+            h = m.b.node("Gelu", Attributes.of("approximate", approximate), m.linear(h, 192, 64));
+            String y = m.linear(h, 64, 10);
+            m.b.output(y, DType.FLOAT32, -1, 10);
+            check(m.b.build(), "x", new int[] {3, 8, 8});
+        }
+    }
+
     static void check(ModelProto model, String inputName, int[] sampleShape) throws OrtException {
         Graph g = new OnnxImporter(OpRegistry.standard()).convert(model, "test-model");
         Executor ours = new Executor(g);
