@@ -33,7 +33,7 @@ final class ElementwiseOps {
         ops.add(unary("Log", (x, a) -> Elementwise.log(x), (x, y, a) -> 1f / x));
         ops.add(unary("Erf", (x, a) -> Elementwise.erf(x), (x, y, a) -> (float) (TWO_OVER_SQRT_PI * Math.exp(-x * x))));
         ops.add(unary("Reciprocal", (x, a) -> Elementwise.reciprocal(x), (x, y, a) -> -y * y));
-        ops.add(unary("Relu", (x, a) -> Elementwise.relu(x), (x, y, a) -> x > 0 ? 1f : 0f));
+        ops.add(new Relu());
         ops.add(unary("Sigmoid", (x, a) -> Elementwise.sigmoid(x), (x, y, a) -> y * (1 - y)));
         ops.add(unary("Tanh", (x, a) -> Elementwise.tanh(x), (x, y, a) -> 1 - y * y));
         ops.add(unary("HardSwish", (x, a) -> Elementwise.hardSwish(x),
@@ -217,6 +217,36 @@ final class ElementwiseOps {
         };
     }
 
+    /**
+     * Relu as its own class: the most common activation in training gets a tight backward loop (the shared
+     * pointwise helper calls a different lambda per op, which the JIT cannot inline).
+     */
+    static final class Relu extends Op {
+        Relu() {
+            super("Relu", Family.ELEMENTWISE, 1, 1);
+        }
+
+        @Override
+        public List<TensorInfo> inferShapes(Node node, List<TensorInfo> in) {
+            return List.of(TensorInfo.of(in.get(0).dtype(), in.get(0).shape()));
+        }
+
+        @Override
+        public List<Tensor> forward(Node node, List<Tensor> in) {
+            return List.of(Elementwise.relu(in.get(0)));
+        }
+
+        @Override
+        public boolean differentiable() {
+            return true;
+        }
+
+        @Override
+        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+            return List.of(Gradients.passWhereInRange(in.get(0), gOut.get(0), Float.MIN_VALUE, Float.POSITIVE_INFINITY));
+        }
+    }
+
     /** Clip with optional scalar min and max inputs (opset 11+ form). */
     static final class Clip extends Op {
         Clip() {
@@ -245,7 +275,7 @@ final class ElementwiseOps {
             Tensor max = optionalTensor(in, 2);
             float lo = min == null ? Float.NEGATIVE_INFINITY : (float) min.getDouble(0);
             float hi = max == null ? Float.POSITIVE_INFINITY : (float) max.getDouble(0);
-            Tensor gx = Gradients.pointwise(in.get(0), null, gOut.get(0), (x, unused, g) -> x >= lo && x <= hi ? g : 0f);
+            Tensor gx = Gradients.passWhereInRange(in.get(0), gOut.get(0), lo, hi);
             return java.util.Arrays.asList(gx, null, null);
         }
     }
