@@ -158,6 +158,37 @@ class GemmF32Test {
         }
     }
 
+    /** Attention-like heads, with A per batch and B broadcast (stride 0), and with both per batch. */
+    @ParameterizedTest
+    @MethodSource("io.t2c.tensor.kernel.Ref#both")
+    void batchedMatchesOneCallPerBatch(Kernels kernels) {
+        GemmF32 gemm = kernels.gemmF32();
+        Random r = new Random(6);
+        for (int batch : new int[] {0, 1, 3, 8}) {
+            for (boolean broadcastB : new boolean[] {false, true}) {
+                int m = 1 + r.nextInt(20);
+                int n = 1 + r.nextInt(40);
+                int k = 1 + r.nextInt(40);
+                boolean tb = r.nextBoolean();
+                float[] a = Ref.randomFloats(r, Math.max(1, batch) * m * k);
+                float[] b = Ref.randomFloats(r, (broadcastB ? 1 : Math.max(1, batch)) * k * n);
+                float[] c = Ref.randomFloats(r, Math.max(1, batch) * m * n);
+                float[] c0 = c.clone();
+                boolean acc = r.nextBoolean();
+                gemm.gemmBatched(batch, false, tb, m, n, k, a, 0, k, (long) m * k, b, 0, tb ? k : n,
+                        broadcastB ? 0 : (long) k * n, c, 0, n, (long) m * n, acc);
+                for (int i = 0; i < batch; i++) {
+                    int ci = i * m * n;
+                    double[][] want = Ref.gemm(false, tb, m, n, k, a, i * m * k, k, b, broadcastB ? 0 : i * k * n,
+                            tb ? k : n, c0, ci, n, acc);
+                    Ref.assertClose("batch " + i + " of " + batch, want[0], want[1], k, j -> c[ci + j]);
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> gemm.gemmBatched(2, false, false, 2, 2, 2, new float[8], 0,
+                2, 4, new float[8], 0, 2, 4, new float[8], 0, 2, 0, false));
+    }
+
     @ParameterizedTest
     @MethodSource("io.t2c.tensor.kernel.Ref#both")
     void zeroDepthZeroesOrKeepsC(Kernels kernels) {
