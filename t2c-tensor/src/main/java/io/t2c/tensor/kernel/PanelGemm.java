@@ -135,16 +135,25 @@ final class PanelGemm {
                            Scratch s);
     }
 
-    /** Float C. */
+    /** Float C, optionally initialised with a per-row bias (the first depth block stores {@code A·B + bias}). */
     static final class F32Sink extends Sink {
         private final float[] c;
         private final int off;
         private final int ld;
+        private final float[] bias;
+        private final int biasOff;
 
         F32Sink(float[] c, int off, int ld) {
+            this(c, off, ld, null, 0);
+        }
+
+        /** With {@code bias != null}, row {@code i} of C gets {@code bias[biasOff + i]} added (unless accumulating). */
+        F32Sink(float[] c, int off, int ld, float[] bias, int biasOff) {
             this.c = c;
             this.off = off;
             this.ld = ld;
+            this.bias = bias;
+            this.biasOff = biasOff;
         }
 
         @Override
@@ -152,18 +161,23 @@ final class PanelGemm {
                   Scratch s) {
             int ci = off + i * ld + j;
             if (mr == MR && nr == NR) {
-                kernelF32(a, ai, b, bi, kc, c, ci, ld, load);
+                kernelF32(a, ai, b, bi, kc, c, ci, ld, load, bias, biasOff + i);
                 return;
             }
             // Edge tile: compute the full tile into scratch, then copy the valid part.
             float[] t = s.tile;
-            kernelF32(a, ai, b, bi, kc, t, 0, NR, false);
+            kernelF32(a, ai, b, bi, kc, t, 0, NR, false, null, 0);
             for (int r = 0; r < mr; r++) {
                 int cr = ci + r * ld;
                 int tr = r * NR;
                 if (load) {
                     for (int q = 0; q < nr; q++) {
                         c[cr + q] += t[tr + q];
+                    }
+                } else if (bias != null) {
+                    float br = bias[biasOff + i + r];
+                    for (int q = 0; q < nr; q++) {
+                        c[cr + q] = t[tr + q] + br;
                     }
                 } else {
                     System.arraycopy(t, tr, c, cr, nr);
@@ -336,11 +350,13 @@ final class PanelGemm {
     // ---- micro-kernels (hand-unrolled; keep the accumulators in named locals) ----
 
     /**
-     * The 6×NR micro-kernel: {@code C[ci..] (+)= Apanel[kc×6] · Bpanel[kc×NR]}. Twelve accumulators in
+     * The 6×NR micro-kernel: {@code C[ci..] (+)= Apanel[kc×6] · Bpanel[kc×NR]}, or, when not {@code load}ing C and
+     * {@code bias} is given, {@code C = A·B + bias[bo + row]}. Twelve accumulators in
      * named locals so C2 keeps them in registers (an array of vectors would be boxed); per k: two B loads,
      * 6 broadcasts, 12 FMAs.
      */
-    static void kernelF32(float[] a, int ai, float[] b, int bi, int kc, float[] c, int ci, int ldc, boolean load) {
+    static void kernelF32(float[] a, int ai, float[] b, int bi, int kc, float[] c, int ci, int ldc, boolean load,
+                          float[] bias, int bo) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
         for (int p = 0; p < kc; p++) {
@@ -371,6 +387,10 @@ final class PanelGemm {
         if (load) {
             c00 = c00.add(FloatVector.fromArray(S, c, r));
             c01 = c01.add(FloatVector.fromArray(S, c, r + L));
+        } else if (bias != null) {
+            FloatVector bv = FloatVector.broadcast(S, bias[bo + 0]);
+            c00 = c00.add(bv);
+            c01 = c01.add(bv);
         }
         c00.intoArray(c, r);
         c01.intoArray(c, r + L);
@@ -378,6 +398,10 @@ final class PanelGemm {
         if (load) {
             c10 = c10.add(FloatVector.fromArray(S, c, r));
             c11 = c11.add(FloatVector.fromArray(S, c, r + L));
+        } else if (bias != null) {
+            FloatVector bv = FloatVector.broadcast(S, bias[bo + 1]);
+            c10 = c10.add(bv);
+            c11 = c11.add(bv);
         }
         c10.intoArray(c, r);
         c11.intoArray(c, r + L);
@@ -385,6 +409,10 @@ final class PanelGemm {
         if (load) {
             c20 = c20.add(FloatVector.fromArray(S, c, r));
             c21 = c21.add(FloatVector.fromArray(S, c, r + L));
+        } else if (bias != null) {
+            FloatVector bv = FloatVector.broadcast(S, bias[bo + 2]);
+            c20 = c20.add(bv);
+            c21 = c21.add(bv);
         }
         c20.intoArray(c, r);
         c21.intoArray(c, r + L);
@@ -392,6 +420,10 @@ final class PanelGemm {
         if (load) {
             c30 = c30.add(FloatVector.fromArray(S, c, r));
             c31 = c31.add(FloatVector.fromArray(S, c, r + L));
+        } else if (bias != null) {
+            FloatVector bv = FloatVector.broadcast(S, bias[bo + 3]);
+            c30 = c30.add(bv);
+            c31 = c31.add(bv);
         }
         c30.intoArray(c, r);
         c31.intoArray(c, r + L);
@@ -399,6 +431,10 @@ final class PanelGemm {
         if (load) {
             c40 = c40.add(FloatVector.fromArray(S, c, r));
             c41 = c41.add(FloatVector.fromArray(S, c, r + L));
+        } else if (bias != null) {
+            FloatVector bv = FloatVector.broadcast(S, bias[bo + 4]);
+            c40 = c40.add(bv);
+            c41 = c41.add(bv);
         }
         c40.intoArray(c, r);
         c41.intoArray(c, r + L);
@@ -406,6 +442,10 @@ final class PanelGemm {
         if (load) {
             c50 = c50.add(FloatVector.fromArray(S, c, r));
             c51 = c51.add(FloatVector.fromArray(S, c, r + L));
+        } else if (bias != null) {
+            FloatVector bv = FloatVector.broadcast(S, bias[bo + 5]);
+            c50 = c50.add(bv);
+            c51 = c51.add(bv);
         }
         c50.intoArray(c, r);
         c51.intoArray(c, r + L);

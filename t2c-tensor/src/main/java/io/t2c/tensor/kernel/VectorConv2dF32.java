@@ -93,13 +93,9 @@ final class VectorConv2dF32 implements Conv2dF32 {
                 }
                 PanelGemm.Source a = new PanelGemm.Prepacked(packed[g].data, k * PanelGemm.MR);
                 if (direct) {
-                    if (bias != null) {
-                        for (int o = 0; o < ocg; o++) {
-                            java.util.Arrays.fill(y, yOff + o * n, yOff + (o + 1) * n, bias[g * ocg + o]);
-                        }
-                    }
-                    PanelGemm.run(ocg, n, k, Integer.MAX_VALUE, a, b, new PanelGemm.F32Sink(y, yOff, n),
-                            bias != null);
+                    // The bias is added by the micro-kernel's first store: no separate pass over y.
+                    PanelGemm.run(ocg, n, k, Integer.MAX_VALUE, a, b,
+                            new PanelGemm.F32Sink(y, yOff, n, bias, g * ocg), false);
                 } else {
                     // Our own output buffer, padded to whole register tiles: the packed weights are zero-padded
                     // to MR rows and the grid has slack for full NR panels, so no tile takes the edge path.
@@ -108,10 +104,14 @@ final class VectorConv2dF32 implements Conv2dF32 {
                     float[] out = ThreadBuffers.get(ThreadBuffers.GEMM_OUT, (long) mPad * nPad);
                     PanelGemm.run(mPad, nPad, k, Integer.MAX_VALUE, a, b, new PanelGemm.F32Sink(out, 0, nPad),
                             false);
-                    for (int o = 0; o < ocg; o++) {
-                        float bo = bias == null ? 0f : bias[g * ocg + o];
-                        compactRows(out, o * nPad, grid.wq, y, yOff + o * n, ow, oh, bo);
-                    }
+                    // Compaction is a copy: split over threads (inline when already in a pool task) only when
+                    // each part moves at least ~32 K floats.
+                    Parallel.forRange(ocg, Math.max(1, 32768 / n), (o0, o1) -> {
+                        for (int o = o0; o < o1; o++) {
+                            float bo = bias == null ? 0f : bias[g * ocg + o];
+                            compactRows(out, o * nPad, grid.wq, y, yOff + o * n, ow, oh, bo);
+                        }
+                    });
                 }
             }
         };
