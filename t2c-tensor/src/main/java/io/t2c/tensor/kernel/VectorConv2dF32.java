@@ -263,8 +263,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
             }
             int[] lanes = slots.lanes;
             int[] dst = slots.dst;
-            // Masked stores only for partial slots; masks are made here (a mask passed to a helper that C2 does not
-            // inline loses its type and falls back to slow code).
+            // Masked stores only for partial slots, with the masks made right here, never passed to a helper.
             if (lanes[s] == L) {
                 a0.intoArray(y, yOff + dst[s]);
             } else {
