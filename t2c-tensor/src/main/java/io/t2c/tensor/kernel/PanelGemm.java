@@ -35,8 +35,12 @@ final class PanelGemm {
     static final int MC = Math.max(MR, Integer.getInteger("t2c.gemm.mc", 120) / MR * MR);
     /** Columns of a B block. Multiple of NR. */
     static final int NC = Math.max(NR, Integer.getInteger("t2c.gemm.nc", 2048) / NR * NR);
-    /** Below this many multiply-adds a call runs on one thread: forking costs more than it saves. */
-    static final long PARALLEL_MIN_WORK = 1L << 20;
+    /**
+     * Below this many multiply-adds a call runs on one thread. Waking the pool costs tens of microseconds: measured
+     * with JMH at 197×64×197 (2.5 M), two threads ran at 95 GFLOP/s against 150 on one. Batches of such calls get
+     * their parallelism from {@link GemmF32#gemmBatched}. Not final so tests can force the threaded paths.
+     */
+    static long parallelMinWork = 1L << 23;
 
     private PanelGemm() {}
 
@@ -242,7 +246,7 @@ final class PanelGemm {
         if (m == 0 || n == 0 || k == 0) {
             return;
         }
-        int threads = (long) m * n * k < PARALLEL_MIN_WORK ? 1 : Parallel.threads();
+        int threads = (long) m * n * k < parallelMinWork ? 1 : Parallel.threads();
         int mp = Packing.panels(m, MR);
         int np = Packing.panels(n, NR);
         // Each thread packs what it reads: splitting rows repeats the B packing in every thread, splitting columns

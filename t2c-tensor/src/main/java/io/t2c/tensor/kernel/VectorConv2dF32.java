@@ -21,6 +21,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorConv2dF32 implements Conv2dF32 {
     private static final VectorSpecies<Float> S = PanelGemm.S;
     private static final int L = PanelGemm.L;
+    /** Depthwise work is memory-bound, so threads pay off earlier than for GEMM. */
+    static final long DEPTHWISE_PARALLEL_MIN_WORK = 1L << 20;
 
     private final VectorGemmF32 gemm;
 
@@ -129,7 +131,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
     static boolean splitOuter(int tasks, long workPerTask) {
         int threads = Parallel.threads();
         return threads > 1 && tasks > 1 && (tasks % threads == 0 || tasks >= 4 * threads)
-                && workPerTask * tasks >= PanelGemm.PARALLEL_MIN_WORK;
+                && workPerTask * tasks >= PanelGemm.parallelMinWork;
     }
 
     /** Copies {@code rows} rows of {@code width} floats from a grid of row pitch {@code pitch}, adding {@code b}. */
@@ -191,7 +193,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
         Slots slots = new Slots(oh, ow, grid.wq);
         int tasks = p.batch() * c;
         long work = (long) tasks * mult * oh * ow * kk;
-        Parallel.forRange(tasks, work < PanelGemm.PARALLEL_MIN_WORK ? tasks : 1, (t0, t1) -> {
+        Parallel.forRange(tasks, work < DEPTHWISE_PARALLEL_MIN_WORK ? tasks : 1, (t0, t1) -> {
             float[] buf = ThreadBuffers.get(ThreadBuffers.DEPTHWISE, grid.length);
             for (int t = t0; t < t1; t++) {
                 grid.fill(x, t * hw, buf);

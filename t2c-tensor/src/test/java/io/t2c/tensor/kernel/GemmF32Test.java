@@ -115,14 +115,16 @@ class GemmF32Test {
     void blockAndThreadBoundaries(Kernels kernels) {
         GemmF32 gemm = kernels.gemmF32();
         Random r = new Random(3);
-        checkOne(gemm, r, false, false, PanelGemm.MC + 7, 70, PanelGemm.KC + 45, true, 0);
-        checkOne(gemm, r, true, true, PanelGemm.MC + 7, 70, PanelGemm.KC + 45, false, 0);
-        checkOne(gemm, r, false, true, 7, PanelGemm.NC + 40, 5, false, 0);
-        checkOne(gemm, r, false, false, 130, 260, 64, false, 0);   // split over row panels
-        checkOne(gemm, r, true, false, 300, 40, 100, true, 0);     // split over row panels
-        checkOne(gemm, r, false, false, 130, 260, 64, true, 1);    // pre-packed A: split over column panels
-        checkOne(gemm, r, false, true, 300, 40, 100, false, 2);    // pre-packed B: split over row panels
-        checkOne(gemm, r, true, true, 9, 300, 400, false, 0);      // small A, cheap to pack twice: split over columns
+        Ref.threaded(() -> {
+            checkOne(gemm, r, false, false, PanelGemm.MC + 7, 70, PanelGemm.KC + 45, true, 0);
+            checkOne(gemm, r, true, true, PanelGemm.MC + 7, 70, PanelGemm.KC + 45, false, 0);
+            checkOne(gemm, r, false, true, 7, PanelGemm.NC + 40, 5, false, 0);
+            checkOne(gemm, r, false, false, 130, 260, 64, false, 0);   // split over row panels
+            checkOne(gemm, r, true, false, 300, 40, 100, true, 0);     // split over row panels
+            checkOne(gemm, r, false, false, 130, 260, 64, true, 1);    // pre-packed A: split over column panels
+            checkOne(gemm, r, false, true, 300, 40, 100, false, 2);    // pre-packed B: split over row panels
+            checkOne(gemm, r, true, true, 9, 300, 400, false, 0);      // small A, cheap to pack twice: split over columns
+        });
     }
 
     @ParameterizedTest
