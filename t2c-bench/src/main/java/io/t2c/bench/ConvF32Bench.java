@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code depthwise}: MobileNetV2 32×112×112 depthwise 3×3; {@code depthwise_s2}: 144×56×56 stride 2.
  * </ul>
  * Weights are prepared (packed) once, as an executor does for a Conv node's initializer. Average time per call is
- * the primary metric, {@code gflops} the rate.
+ * the primary metric; read the rate {@code gflops} (GFLOP/s) from the throughput rows only.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode({Mode.AverageTime, Mode.Throughput})

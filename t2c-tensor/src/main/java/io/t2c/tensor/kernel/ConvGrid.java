@@ -68,14 +68,25 @@ final class ConvGrid {
         this.length = Math.max(channels * strideH * strideW * plane, maxTap + cols + slack);
     }
 
-    /** Fills {@code buf[0, length)} with the phase planes of {@code channels} input planes at {@code x[xOff...]}. */
+    /**
+     * Fills {@code buf[0, length)} with the phase planes of {@code channels} input planes at {@code x[xOff...]}.
+     * Channels are split over threads when each part moves at least ~32 K floats (inline inside a pool task).
+     */
     void fill(float[] x, int xOff, float[] buf) {
+        int perChannel = strideH * strideW * plane;
+        Parallel.forRange(channels, Math.max(1, 32768 / Math.max(1, perChannel)),
+                (c0, c1) -> fillChannels(x, xOff, buf, c0, c1));
+        java.util.Arrays.fill(buf, channels * perChannel, length, 0f);
+    }
+
+    private void fillChannels(float[] x, int xOff, float[] buf, int c0, int c1) {
         if (strideH == 1 && strideW == 1) {
-            fillUnstrided(x, xOff, buf);
+            fillUnstrided(x, xOff, buf, c0, c1);
             return;
         }
-        java.util.Arrays.fill(buf, 0, length, 0f);
-        for (int c = 0; c < channels; c++) {
+        int perChannel = strideH * strideW * plane;
+        java.util.Arrays.fill(buf, c0 * perChannel, c1 * perChannel, 0f);
+        for (int c = c0; c < c1; c++) {
             for (int iy = 0; iy < inH; iy++) {
                 int yp = iy + padTop;
                 int rowBase = (c * strideH + yp % strideH) * strideW * plane + (yp / strideH) * wq;
@@ -123,9 +134,9 @@ final class ConvGrid {
     }
 
     /** Stride 1: one plane per channel; copy the rows and zero only the padding around them. */
-    private void fillUnstrided(float[] x, int xOff, float[] buf) {
+    private void fillUnstrided(float[] x, int xOff, float[] buf, int c0, int c1) {
         int right = wq - padLeft - inW;
-        for (int c = 0; c < channels; c++) {
+        for (int c = c0; c < c1; c++) {
             int p0 = c * plane;
             java.util.Arrays.fill(buf, p0, p0 + padTop * wq, 0f);
             for (int iy = 0; iy < inH; iy++) {
@@ -136,6 +147,5 @@ final class ConvGrid {
             }
             java.util.Arrays.fill(buf, p0 + (padTop + inH) * wq, p0 + plane, 0f);
         }
-        java.util.Arrays.fill(buf, channels * plane, length, 0f);
     }
 }

@@ -42,6 +42,40 @@ public interface GemmF32 {
         gemm(false, false, m, n, k, a, 0, k, b, 0, n, c, 0, n, false);
     }
 
+    /**
+     * Strided batched GEMM: for {@code b} in {@code [0, batch)},
+     * {@code C_b (+)= op(A_b)·op(B_b)} where matrix {@code b} of X starts at {@code xOff + b·strideX}. A stride of 0
+     * broadcasts that operand (e.g. shared weights); {@code strideC} must be at least {@code m·ldc} when
+     * {@code batch > 1}, so outputs do not overlap. Batches run in parallel when there are at least as many as
+     * threads (each one single-threaded), otherwise one after another (each one multi-threaded). Broadcasting of
+     * non-trivial batch shapes (e.g. [2,1,…] × [1,3,…]) is the caller's: call once per broadcast group.
+     */
+    default void gemmBatched(int batch, boolean transA, boolean transB, int m, int n, int k,
+                             float[] a, int aOff, int lda, long strideA,
+                             float[] b, int bOff, int ldb, long strideB,
+                             float[] c, int cOff, int ldc, long strideC, boolean accumulate) {
+        if (batch < 0 || strideA < 0 || strideB < 0 || (batch > 1 && strideC < (long) m * ldc)) {
+            throw new IllegalArgumentException("batched GEMM: batch " + batch + ", strides A " + strideA + " B "
+                    + strideB + " C " + strideC + " (C needs at least m*ldc = " + (long) m * ldc + ")");
+        }
+        if (batch > 0) {
+            Checks.gemm(transA, transB, m, n, k, a.length, Math.toIntExact(aOff + strideA * (batch - 1)), lda,
+                    b.length, Math.toIntExact(bOff + strideB * (batch - 1)), ldb,
+                    c.length, Math.toIntExact(cOff + strideC * (batch - 1)), ldc);
+        }
+        Parallel.RangeBody body = (b0, b1) -> {
+            for (int i = b0; i < b1; i++) {
+                gemm(transA, transB, m, n, k, a, (int) (aOff + strideA * i), lda, b, (int) (bOff + strideB * i), ldb,
+                        c, (int) (cOff + strideC * i), ldc, accumulate);
+            }
+        };
+        if (batch >= Parallel.threads()) {
+            Parallel.forRange(batch, 1, body);
+        } else {
+            body.run(0, batch);
+        }
+    }
+
     /** Packs {@code op(A)[m×k]} (same layout rules as {@link #gemm}) for reuse as the left operand. */
     PackedA packA(boolean transA, int m, int k, float[] a, int aOff, int lda);
 

@@ -14,7 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * depth, {@code ic} over MC rows (an A block of MC×kc, lives in L2), {@code jr} over NR-wide B micro-panels (kc×NR,
  * lives in L1 while the {@code ir} loop streams A micro-panels past it), {@code ir} over MR rows, then the MR×NR
  * micro-kernel. MR = 6 and NR = two vectors: 12 accumulators + 2 B vectors + 1 broadcast fit in the 16 registers of
- * AVX2, and leave room on AVX-512 (measured on this machine: 6×2 vectors beat 4×3 and 8×2 for 512-bit).
+ * AVX2 and leave room on AVX-512; on this machine (Zen 5, 512-bit) it runs at ~170 GFLOP/s on one core. Wider tiles
+ * (8×2 or 4×3 vectors) were not tried.
  *
  * <p>Threads: a call is split into contiguous ranges of row panels or of column panels, one per thread, whichever
  * repeats less packing; each range packs its own blocks, so no synchronisation is needed besides the final join.
@@ -28,14 +29,18 @@ final class PanelGemm {
     static final int MR = 6;
     /** Columns of a register tile: two vectors. */
     static final int NR = 2 * L;
-    /** Depth of a block: a kc×NR B micro-panel (32 KiB at NR = 32) stays in the 48 KiB L1 of this machine. */
+    /** Depth of a block: a kc×NR B micro-panel (32 KiB at NR = 32) stays in a 48 KiB L1 (Zen 5). */
     static final int KC = Math.max(1, Integer.getInteger("t2c.gemm.kc", 256));
     /** Rows of an A block: MC×KC floats (120 KiB) sit comfortably in L2. Multiple of MR. */
     static final int MC = Math.max(MR, Integer.getInteger("t2c.gemm.mc", 120) / MR * MR);
     /** Columns of a B block. Multiple of NR. */
     static final int NC = Math.max(NR, Integer.getInteger("t2c.gemm.nc", 2048) / NR * NR);
-    /** Below this many multiply-adds a call runs on one thread: forking costs more than it saves. */
-    static final long PARALLEL_MIN_WORK = 1L << 20;
+    /**
+     * Below this many multiply-adds a call runs on one thread. Waking the pool costs tens of microseconds: measured
+     * with JMH at 197×64×197 (2.5 M), two threads ran at 95 GFLOP/s against 150 on one. Batches of such calls get
+     * their parallelism from {@link GemmF32#gemmBatched}. Not final so tests can force the threaded paths.
+     */
+    static long parallelMinWork = 1L << 23;
 
     private PanelGemm() {}
 
@@ -135,16 +140,25 @@ final class PanelGemm {
                            Scratch s);
     }
 
-    /** Float C. */
+    /** Float C, optionally initialised with a per-row bias (the first depth block stores {@code A·B + bias}). */
     static final class F32Sink extends Sink {
         private final float[] c;
         private final int off;
         private final int ld;
+        private final float[] bias;
+        private final int biasOff;
 
         F32Sink(float[] c, int off, int ld) {
+            this(c, off, ld, null, 0);
+        }
+
+        /** With {@code bias != null}, row {@code i} of C gets {@code bias[biasOff + i]} added (unless accumulating). */
+        F32Sink(float[] c, int off, int ld, float[] bias, int biasOff) {
             this.c = c;
             this.off = off;
             this.ld = ld;
+            this.bias = bias;
+            this.biasOff = biasOff;
         }
 
         @Override
@@ -152,18 +166,23 @@ final class PanelGemm {
                   Scratch s) {
             int ci = off + i * ld + j;
             if (mr == MR && nr == NR) {
-                kernelF32(a, ai, b, bi, kc, c, ci, ld, load);
+                kernelF32(a, ai, b, bi, kc, c, ci, ld, load, bias, biasOff + i);
                 return;
             }
             // Edge tile: compute the full tile into scratch, then copy the valid part.
             float[] t = s.tile;
-            kernelF32(a, ai, b, bi, kc, t, 0, NR, false);
+            kernelF32(a, ai, b, bi, kc, t, 0, NR, false, null, 0);
             for (int r = 0; r < mr; r++) {
                 int cr = ci + r * ld;
                 int tr = r * NR;
                 if (load) {
                     for (int q = 0; q < nr; q++) {
                         c[cr + q] += t[tr + q];
+                    }
+                } else if (bias != null) {
+                    float br = bias[biasOff + i + r];
+                    for (int q = 0; q < nr; q++) {
+                        c[cr + q] = t[tr + q] + br;
                     }
                 } else {
                     System.arraycopy(t, tr, c, cr, nr);
@@ -227,7 +246,7 @@ final class PanelGemm {
         if (m == 0 || n == 0 || k == 0) {
             return;
         }
-        int threads = (long) m * n * k < PARALLEL_MIN_WORK ? 1 : Parallel.threads();
+        int threads = (long) m * n * k < parallelMinWork ? 1 : Parallel.threads();
         int mp = Packing.panels(m, MR);
         int np = Packing.panels(n, NR);
         // Each thread packs what it reads: splitting rows repeats the B packing in every thread, splitting columns
@@ -336,11 +355,13 @@ final class PanelGemm {
     // ---- micro-kernels (hand-unrolled; keep the accumulators in named locals) ----
 
     /**
-     * The 6×NR micro-kernel: {@code C[ci..] (+)= Apanel[kc×6] · Bpanel[kc×NR]}. Twelve accumulators in
+     * The 6×NR micro-kernel: {@code C[ci..] (+)= Apanel[kc×6] · Bpanel[kc×NR]}, or, when not {@code load}ing C and
+     * {@code bias} is given, {@code C = A·B + bias[bo + row]}. Twelve accumulators in
      * named locals so C2 keeps them in registers (an array of vectors would be boxed); per k: two B loads,
      * 6 broadcasts, 12 FMAs.
      */
-    static void kernelF32(float[] a, int ai, float[] b, int bi, int kc, float[] c, int ci, int ldc, boolean load) {
+    static void kernelF32(float[] a, int ai, float[] b, int bi, int kc, float[] c, int ci, int ldc, boolean load,
+                          float[] bias, int bo) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
         for (int p = 0; p < kc; p++) {
@@ -371,6 +392,10 @@ final class PanelGemm {
         if (load) {
             c00 = c00.add(FloatVector.fromArray(S, c, r));
             c01 = c01.add(FloatVector.fromArray(S, c, r + L));
+        } else if (bias != null) {
+            FloatVector bv = FloatVector.broadcast(S, bias[bo + 0]);
+            c00 = c00.add(bv);
+            c01 = c01.add(bv);
         }
         c00.intoArray(c, r);
         c01.intoArray(c, r + L);
@@ -378,6 +403,10 @@ final class PanelGemm {
         if (load) {
             c10 = c10.add(FloatVector.fromArray(S, c, r));
             c11 = c11.add(FloatVector.fromArray(S, c, r + L));
+        } else if (bias != null) {
+            FloatVector bv = FloatVector.broadcast(S, bias[bo + 1]);
+            c10 = c10.add(bv);
+            c11 = c11.add(bv);
         }
         c10.intoArray(c, r);
         c11.intoArray(c, r + L);
@@ -385,6 +414,10 @@ final class PanelGemm {
         if (load) {
             c20 = c20.add(FloatVector.fromArray(S, c, r));
             c21 = c21.add(FloatVector.fromArray(S, c, r + L));
+        } else if (bias != null) {
+            FloatVector bv = FloatVector.broadcast(S, bias[bo + 2]);
+            c20 = c20.add(bv);
+            c21 = c21.add(bv);
         }
         c20.intoArray(c, r);
         c21.intoArray(c, r + L);
@@ -392,6 +425,10 @@ final class PanelGemm {
         if (load) {
             c30 = c30.add(FloatVector.fromArray(S, c, r));
             c31 = c31.add(FloatVector.fromArray(S, c, r + L));
+        } else if (bias != null) {
+            FloatVector bv = FloatVector.broadcast(S, bias[bo + 3]);
+            c30 = c30.add(bv);
+            c31 = c31.add(bv);
         }
         c30.intoArray(c, r);
         c31.intoArray(c, r + L);
@@ -399,6 +436,10 @@ final class PanelGemm {
         if (load) {
             c40 = c40.add(FloatVector.fromArray(S, c, r));
             c41 = c41.add(FloatVector.fromArray(S, c, r + L));
+        } else if (bias != null) {
+            FloatVector bv = FloatVector.broadcast(S, bias[bo + 4]);
+            c40 = c40.add(bv);
+            c41 = c41.add(bv);
         }
         c40.intoArray(c, r);
         c41.intoArray(c, r + L);
@@ -406,6 +447,10 @@ final class PanelGemm {
         if (load) {
             c50 = c50.add(FloatVector.fromArray(S, c, r));
             c51 = c51.add(FloatVector.fromArray(S, c, r + L));
+        } else if (bias != null) {
+            FloatVector bv = FloatVector.broadcast(S, bias[bo + 5]);
+            c50 = c50.add(bv);
+            c51 = c51.add(bv);
         }
         c50.intoArray(c, r);
         c51.intoArray(c, r + L);

@@ -21,6 +21,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorConv2dF32 implements Conv2dF32 {
     private static final VectorSpecies<Float> S = PanelGemm.S;
     private static final int L = PanelGemm.L;
+    /** Depthwise work is memory-bound, so threads pay off earlier than for GEMM. */
+    static final long DEPTHWISE_PARALLEL_MIN_WORK = 1L << 20;
 
     private final VectorGemmF32 gemm;
 
@@ -93,13 +95,9 @@ final class VectorConv2dF32 implements Conv2dF32 {
                 }
                 PanelGemm.Source a = new PanelGemm.Prepacked(packed[g].data, k * PanelGemm.MR);
                 if (direct) {
-                    if (bias != null) {
-                        for (int o = 0; o < ocg; o++) {
-                            java.util.Arrays.fill(y, yOff + o * n, yOff + (o + 1) * n, bias[g * ocg + o]);
-                        }
-                    }
-                    PanelGemm.run(ocg, n, k, Integer.MAX_VALUE, a, b, new PanelGemm.F32Sink(y, yOff, n),
-                            bias != null);
+                    // The bias is added by the micro-kernel's first store: no separate pass over y.
+                    PanelGemm.run(ocg, n, k, Integer.MAX_VALUE, a, b,
+                            new PanelGemm.F32Sink(y, yOff, n, bias, g * ocg), false);
                 } else {
                     // Our own output buffer, padded to whole register tiles: the packed weights are zero-padded
                     // to MR rows and the grid has slack for full NR panels, so no tile takes the edge path.
@@ -108,10 +106,14 @@ final class VectorConv2dF32 implements Conv2dF32 {
                     float[] out = ThreadBuffers.get(ThreadBuffers.GEMM_OUT, (long) mPad * nPad);
                     PanelGemm.run(mPad, nPad, k, Integer.MAX_VALUE, a, b, new PanelGemm.F32Sink(out, 0, nPad),
                             false);
-                    for (int o = 0; o < ocg; o++) {
-                        float bo = bias == null ? 0f : bias[g * ocg + o];
-                        compactRows(out, o * nPad, grid.wq, y, yOff + o * n, ow, oh, bo);
-                    }
+                    // Compaction is a copy: split over threads (inline when already in a pool task) only when
+                    // each part moves at least ~32 K floats.
+                    Parallel.forRange(ocg, Math.max(1, 32768 / n), (o0, o1) -> {
+                        for (int o = o0; o < o1; o++) {
+                            float bo = bias == null ? 0f : bias[g * ocg + o];
+                            compactRows(out, o * nPad, grid.wq, y, yOff + o * n, ow, oh, bo);
+                        }
+                    });
                 }
             }
         };
@@ -129,7 +131,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
     static boolean splitOuter(int tasks, long workPerTask) {
         int threads = Parallel.threads();
         return threads > 1 && tasks > 1 && (tasks % threads == 0 || tasks >= 4 * threads)
-                && workPerTask * tasks >= PanelGemm.PARALLEL_MIN_WORK;
+                && workPerTask * tasks >= PanelGemm.parallelMinWork;
     }
 
     /** Copies {@code rows} rows of {@code width} floats from a grid of row pitch {@code pitch}, adding {@code b}. */
@@ -191,7 +193,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
         Slots slots = new Slots(oh, ow, grid.wq);
         int tasks = p.batch() * c;
         long work = (long) tasks * mult * oh * ow * kk;
-        Parallel.forRange(tasks, work < PanelGemm.PARALLEL_MIN_WORK ? tasks : 1, (t0, t1) -> {
+        Parallel.forRange(tasks, work < DEPTHWISE_PARALLEL_MIN_WORK ? tasks : 1, (t0, t1) -> {
             float[] buf = ThreadBuffers.get(ThreadBuffers.DEPTHWISE, grid.length);
             for (int t = t0; t < t1; t++) {
                 grid.fill(x, t * hw, buf);
@@ -263,8 +265,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
             }
             int[] lanes = slots.lanes;
             int[] dst = slots.dst;
-            // Masked stores only for partial slots; masks are made here (a mask passed to a helper that C2 does not
-            // inline loses its type and falls back to slow code).
+            // Masked stores only for partial slots, with the masks made right here, never passed to a helper.
             if (lanes[s] == L) {
                 a0.intoArray(y, yOff + dst[s]);
             } else {

@@ -1,9 +1,15 @@
 package io.t2c.tensor.kernel;
 
 /**
- * {@link GemmF32} on the Vector API: packed panels and a 6×(2 vectors) register-tiled micro-kernel
- * ({@link PanelGemm}), blocked over K and N, split over threads with {@link Parallel}. Packed operands use panels of
- * {@link PanelGemm#MR} rows (A) and {@link PanelGemm#NR} columns (B).
+ * {@link GemmF32} on the Vector API. Two paths, chosen per call:
+ * <ul>
+ *   <li>the packed engine ({@link PanelGemm}): BLIS-style panels, a 6×(2 vectors) register-tiled micro-kernel,
+ *       blocking over K, M and N, split over threads with {@link Parallel};
+ *   <li>for calls with at most {@value #SMALL_ROWS} rows (GEMV-like layers at batch 1) or at most 16 K
+ *       multiply-adds, unpacked loops ({@link SmallGemm}) that skip the packing cost.
+ * </ul>
+ * Packed operands use panels of {@link PanelGemm#MR} rows (A) and {@link PanelGemm#NR} columns (B). Obtain it from
+ * {@link Kernels#get()} (or {@link Kernels#vector()}).
  */
 public final class VectorGemmF32 implements GemmF32 {
     /** Calls with at most this many rows skip packing ({@link SmallGemm}); so do all calls below {@link #smallWork}. */

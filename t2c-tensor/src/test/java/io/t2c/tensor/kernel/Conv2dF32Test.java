@@ -92,8 +92,11 @@ class Conv2dF32Test {
     @MethodSource("io.t2c.tensor.kernel.Ref#both")
     void resnetLikeLayer(Kernels kernels) {
         Random r = new Random(22);
-        checkOne(kernels.conv2dF32(), r, Conv2dParams.of(1, 32, 14, 14, 24, 3, 1, 1, 1, 1), true);
-        checkOne(kernels.conv2dF32(), r, Conv2dParams.of(1, 64, 16, 16, 40, 1, 1, 0, 1, 1), false);
+        Ref.threaded(() -> {
+            checkOne(kernels.conv2dF32(), r, Conv2dParams.of(1, 32, 14, 14, 24, 3, 1, 1, 1, 1), true);
+            checkOne(kernels.conv2dF32(), r, Conv2dParams.of(1, 64, 16, 16, 40, 1, 1, 0, 1, 1), false);
+            checkOne(kernels.conv2dF32(), r, Conv2dParams.of(4, 8, 9, 9, 8, 3, 1, 1, 1, 2), true);  // outer split
+        });
     }
 
     /** Weights prepared once serve inputs of other sizes and batches with the same weight shape. */

@@ -35,8 +35,11 @@ class ConvTranspose2dF32Test {
         }
         // 1-D.
         checkOne(conv, r, new ConvTranspose2dParams(2, 4, 1, 20, 3, 1, 5, 1, 2, 0, 2, 0, 1, 0, 1, 1, 1, 1), true);
-        // Big enough to thread the GEMM.
-        checkOne(conv, r, new ConvTranspose2dParams(1, 32, 12, 12, 16, 4, 4, 2, 2, 1, 1, 1, 1, 0, 0, 1, 1, 1), true);
+        // Threaded GEMM and col2im; and (image, group) pairs split over threads.
+        Ref.threaded(() -> {
+            checkOne(conv, r, new ConvTranspose2dParams(1, 32, 12, 12, 16, 4, 4, 2, 2, 1, 1, 1, 1, 0, 0, 1, 1, 1), true);
+            checkOne(conv, r, new ConvTranspose2dParams(4, 8, 5, 5, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 2), true);
+        });
     }
 
     @ParameterizedTest

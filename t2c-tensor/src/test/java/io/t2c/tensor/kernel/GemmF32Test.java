@@ -115,14 +115,16 @@ class GemmF32Test {
     void blockAndThreadBoundaries(Kernels kernels) {
         GemmF32 gemm = kernels.gemmF32();
         Random r = new Random(3);
-        checkOne(gemm, r, false, false, PanelGemm.MC + 7, 70, PanelGemm.KC + 45, true, 0);
-        checkOne(gemm, r, true, true, PanelGemm.MC + 7, 70, PanelGemm.KC + 45, false, 0);
-        checkOne(gemm, r, false, true, 7, PanelGemm.NC + 40, 5, false, 0);
-        checkOne(gemm, r, false, false, 130, 260, 64, false, 0);   // split over row panels
-        checkOne(gemm, r, true, false, 300, 40, 100, true, 0);     // split over row panels
-        checkOne(gemm, r, false, false, 130, 260, 64, true, 1);    // pre-packed A: split over column panels
-        checkOne(gemm, r, false, true, 300, 40, 100, false, 2);    // pre-packed B: split over row panels
-        checkOne(gemm, r, true, true, 9, 300, 400, false, 0);      // small A, cheap to pack twice: split over columns
+        Ref.threaded(() -> {
+            checkOne(gemm, r, false, false, PanelGemm.MC + 7, 70, PanelGemm.KC + 45, true, 0);
+            checkOne(gemm, r, true, true, PanelGemm.MC + 7, 70, PanelGemm.KC + 45, false, 0);
+            checkOne(gemm, r, false, true, 7, PanelGemm.NC + 40, 5, false, 0);
+            checkOne(gemm, r, false, false, 130, 260, 64, false, 0);   // split over row panels
+            checkOne(gemm, r, true, false, 300, 40, 100, true, 0);     // split over row panels
+            checkOne(gemm, r, false, false, 130, 260, 64, true, 1);    // pre-packed A: split over column panels
+            checkOne(gemm, r, false, true, 300, 40, 100, false, 2);    // pre-packed B: split over row panels
+            checkOne(gemm, r, true, true, 9, 300, 400, false, 0);      // small A, cheap to pack twice: split over columns
+        });
     }
 
     @ParameterizedTest
@@ -156,6 +158,37 @@ class GemmF32Test {
             double[][] want = Ref.gemm(false, true, m, n, k, x, 0, k, wl, 0, k, c, 0, n, false);
             Ref.assertClose("packed B call " + call, want[0], want[1], k, i -> c[i]);
         }
+    }
+
+    /** Attention-like heads, with A per batch and B broadcast (stride 0), and with both per batch. */
+    @ParameterizedTest
+    @MethodSource("io.t2c.tensor.kernel.Ref#both")
+    void batchedMatchesOneCallPerBatch(Kernels kernels) {
+        GemmF32 gemm = kernels.gemmF32();
+        Random r = new Random(6);
+        for (int batch : new int[] {0, 1, 3, 8}) {
+            for (boolean broadcastB : new boolean[] {false, true}) {
+                int m = 1 + r.nextInt(20);
+                int n = 1 + r.nextInt(40);
+                int k = 1 + r.nextInt(40);
+                boolean tb = r.nextBoolean();
+                float[] a = Ref.randomFloats(r, Math.max(1, batch) * m * k);
+                float[] b = Ref.randomFloats(r, (broadcastB ? 1 : Math.max(1, batch)) * k * n);
+                float[] c = Ref.randomFloats(r, Math.max(1, batch) * m * n);
+                float[] c0 = c.clone();
+                boolean acc = r.nextBoolean();
+                gemm.gemmBatched(batch, false, tb, m, n, k, a, 0, k, (long) m * k, b, 0, tb ? k : n,
+                        broadcastB ? 0 : (long) k * n, c, 0, n, (long) m * n, acc);
+                for (int i = 0; i < batch; i++) {
+                    int ci = i * m * n;
+                    double[][] want = Ref.gemm(false, tb, m, n, k, a, i * m * k, k, b, broadcastB ? 0 : i * k * n,
+                            tb ? k : n, c0, ci, n, acc);
+                    Ref.assertClose("batch " + i + " of " + batch, want[0], want[1], k, j -> c[ci + j]);
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> gemm.gemmBatched(2, false, false, 2, 2, 2, new float[8], 0,
+                2, 4, new float[8], 0, 2, 4, new float[8], 0, 2, 0, false));
     }
 
     @ParameterizedTest

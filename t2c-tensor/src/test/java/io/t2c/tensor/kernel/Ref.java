@@ -178,6 +178,17 @@ final class Ref {
         return new double[][] {val, mag};
     }
 
+    /** Runs {@code body} with every GEMM above zero work split over threads, so small tests cover the split. */
+    static void threaded(Runnable body) {
+        long saved = PanelGemm.parallelMinWork;
+        PanelGemm.parallelMinWork = 0;
+        try {
+            body.run();
+        } finally {
+            PanelGemm.parallelMinWork = saved;
+        }
+    }
+
     static void check(boolean cond, String msg) {
         assertTrue(cond, msg);
     }
