@@ -238,6 +238,10 @@ public final class Pooling {
     // registers; the innermost loop runs over the valid width taps only (no bounds tests).
 
     private static void maxPlane(float[] src, int ib, float[] dst, int ob, Window g) {
+        if (g.out()[0] == 1 && g.in()[0] == 1 && g.dilation()[1] == 1 && g.dilation()[2] == 1) {
+            maxPlane2d(src, ib, dst, ob, g);
+            return;
+        }
         int inH = g.in()[1];
         int inW = g.in()[2];
         int outD = g.out()[0];
@@ -284,6 +288,50 @@ public final class Pooling {
                     }
                     dst[o++] = m;
                 }
+            }
+        }
+    }
+
+    /**
+     * 2-D max pooling without dilation, separably: per output row, the element-wise max of the window's input rows
+     * (a contiguous loop the JIT vectorizes), then the max over each window's columns of that row.
+     */
+    private static void maxPlane2d(float[] src, int ib, float[] dst, int ob, Window g) {
+        int inW = g.in()[2];
+        int outH = g.out()[1];
+        int outW = g.out()[2];
+        int sh = g.stride()[1];
+        int sw = g.stride()[2];
+        int ph = g.padBegin()[1];
+        int pw = g.padBegin()[2];
+        int[] h0 = g.tap0()[1];
+        int[] h1 = g.tap1()[1];
+        int[] w0 = g.tap0()[2];
+        int[] w1 = g.tap1()[2];
+        float[] rowMax = new float[inW];
+        int o = ob;
+        for (int oh = 0; oh < outH; oh++) {
+            int hs = oh * sh - ph;
+            if (h0[oh] >= h1[oh]) { // the window sees only padding
+                java.util.Arrays.fill(dst, o, o + outW, Float.NEGATIVE_INFINITY);
+                o += outW;
+                continue;
+            }
+            System.arraycopy(src, ib + (hs + h0[oh]) * inW, rowMax, 0, inW);
+            for (int th = h0[oh] + 1; th < h1[oh]; th++) {
+                int row = ib + (hs + th) * inW;
+                for (int w = 0; w < inW; w++) {
+                    rowMax[w] = Math.max(rowMax[w], src[row + w]);
+                }
+            }
+            for (int ow = 0; ow < outW; ow++) {
+                int ws = ow * sw - pw;
+                float m = Float.NEGATIVE_INFINITY;
+                for (int tw = w0[ow]; tw < w1[ow]; tw++) {
+                    float v = rowMax[ws + tw];
+                    m = v > m || v != v ? v : m;
+                }
+                dst[o++] = m;
             }
         }
     }
