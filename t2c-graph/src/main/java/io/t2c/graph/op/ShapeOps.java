@@ -23,14 +23,29 @@ import java.util.List;
 final class ShapeOps {
     private ShapeOps() {}
 
-    /** Reshape-like ops: the gradient is the output gradient viewed in the input's shape; other inputs get none. */
-    static List<Tensor> reshapeGradient(List<Tensor> in, List<Tensor> gOut) {
-        List<Tensor> grads = new ArrayList<>();
-        grads.add(gOut.get(0).reshape(in.get(0).shape()));
-        for (int i = 1; i < in.size(); i++) {
-            grads.add(null);
+    /**
+     * Ops that keep the elements and only relabel the shape: the gradient is the output gradient viewed in the
+     * input's shape; other inputs (shapes, axes, ratios) get none.
+     */
+    abstract static class ReshapeLike extends Op {
+        ReshapeLike(String name, Family family, int minInputs, int maxInputs, AttrSpec... attributes) {
+            super(name, family, minInputs, maxInputs, attributes);
         }
-        return grads;
+
+        @Override
+        public boolean differentiable() {
+            return true;
+        }
+
+        @Override
+        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
+            List<Tensor> grads = new ArrayList<>();
+            grads.add(gOut.get(0).reshape(in.get(0).shape()));
+            for (int i = 1; i < in.size(); i++) {
+                grads.add(null);
+            }
+            return grads;
+        }
     }
 
     static List<OpDef> all() {
@@ -38,7 +53,7 @@ final class ShapeOps {
                 new Reshape(), new Squeeze(), new Unsqueeze(), new ConstantOfShape(), new Range());
     }
 
-    static final class Identity extends Op {
+    static final class Identity extends ReshapeLike {
         Identity() {
             super("Identity", Family.MOVEMENT, 1, 1);
         }
@@ -52,20 +67,10 @@ final class ShapeOps {
         public List<Tensor> forward(Node node, List<Tensor> in) {
             return List.of(in.get(0));
         }
-
-        @Override
-        public boolean differentiable() {
-            return true;
-        }
-
-        @Override
-        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
-            return reshapeGradient(in, gOut);
-        }
     }
 
     /** Inference-mode Dropout: the identity, and an all-true mask when the mask output is requested. */
-    static final class Dropout extends Op {
+    static final class Dropout extends ReshapeLike {
         Dropout() {
             super("Dropout", Family.MOVEMENT, 1, 3, optional("seed", INT, null), optional("ratio", FLOAT, 0.5));
         }
@@ -91,16 +96,6 @@ final class ShapeOps {
             byte[] mask = new byte[x.size()];
             Arrays.fill(mask, (byte) 1);
             return List.of(x, Tensor.ofBytes(DType.BOOL, mask, x.shape()));
-        }
-
-        @Override
-        public boolean differentiable() {
-            return true;
-        }
-
-        @Override
-        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
-            return reshapeGradient(in, gOut);
         }
     }
 
@@ -172,7 +167,7 @@ final class ShapeOps {
         }
     }
 
-    static final class Flatten extends Op {
+    static final class Flatten extends ReshapeLike {
         Flatten() {
             super("Flatten", Family.MOVEMENT, 1, 1, optional("axis", INT, 1L));
         }
@@ -203,19 +198,9 @@ final class ShapeOps {
         public List<Tensor> forward(Node node, List<Tensor> in) {
             return List.of(in.get(0).reshape(shape(node, in.get(0).shape())));
         }
-
-        @Override
-        public boolean differentiable() {
-            return true;
-        }
-
-        @Override
-        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
-            return reshapeGradient(in, gOut);
-        }
     }
 
-    static final class Reshape extends Op {
+    static final class Reshape extends ReshapeLike {
         Reshape() {
             super("Reshape", Family.MOVEMENT, 2, 2, optional("allowzero", INT, 0L));
         }
@@ -270,20 +255,10 @@ final class ShapeOps {
         public List<Tensor> forward(Node node, List<Tensor> in) {
             return List.of(in.get(0).reshape(shape(node, in.get(0).shape(), in.get(1).toLongArray())));
         }
-
-        @Override
-        public boolean differentiable() {
-            return true;
-        }
-
-        @Override
-        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
-            return reshapeGradient(in, gOut);
-        }
     }
 
     /** Squeeze with axes as an optional second input (opset 13 form; the importer converts older forms). */
-    static final class Squeeze extends Op {
+    static final class Squeeze extends ReshapeLike {
         Squeeze() {
             super("Squeeze", Family.MOVEMENT, 1, 2);
         }
@@ -323,19 +298,9 @@ final class ShapeOps {
         public List<Tensor> forward(Node node, List<Tensor> in) {
             return List.of(in.get(0).reshape(shape(node, in.get(0).shape(), optionalTensor(in, 1))));
         }
-
-        @Override
-        public boolean differentiable() {
-            return true;
-        }
-
-        @Override
-        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
-            return reshapeGradient(in, gOut);
-        }
     }
 
-    static final class Unsqueeze extends Op {
+    static final class Unsqueeze extends ReshapeLike {
         Unsqueeze() {
             super("Unsqueeze", Family.MOVEMENT, 2, 2);
         }
@@ -366,16 +331,6 @@ final class ShapeOps {
         @Override
         public List<Tensor> forward(Node node, List<Tensor> in) {
             return List.of(in.get(0).reshape(shape(node, in.get(0).shape(), in.get(1).toLongArray())));
-        }
-
-        @Override
-        public boolean differentiable() {
-            return true;
-        }
-
-        @Override
-        public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
-            return reshapeGradient(in, gOut);
         }
     }
 
