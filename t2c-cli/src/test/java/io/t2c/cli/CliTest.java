@@ -55,7 +55,7 @@ class CliTest {
         assertEquals(13, j.get("total_ops").asInt());
         assertEquals(43_626, j.get("total_params").asLong());
         JsonNode stem = j.get("nodes").get(0);
-        assertEquals("Conv", stem.get("op").asText());
+        assertEquals("Conv+Relu", stem.get("op").asText());
         assertEquals(16L * 28 * 28 * 9, stem.get("macs").asLong(), "16 channels × 28×28 outputs × 3×3×1 taps");
         assertEquals(-1, stem.get("output_shapes").get(0).get(0).asInt(), "batch is dynamic");
         assertTrue(r.err().contains("/stem/stem.0/Conv"), "human table goes to stderr with --json");

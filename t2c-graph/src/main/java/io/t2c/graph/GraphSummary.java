@@ -49,11 +49,22 @@ public record GraphSummary(List<NodeSummary> nodes, long totalParameters, long t
             }
             OpDef op = registry.get(n.opType());
             long m = known ? op.macs(n, inInfos, outInfos) : 0;
-            out.add(new NodeSummary(n.name(), n.opType(), ins, outs, p, m));
+            out.add(new NodeSummary(n.name(), displayOp(n), ins, outs, p, m));
             macs += m;
         }
         params = g.parameterCount();
         return new GraphSummary(out, params, macs);
+    }
+
+    /** The op type, with a fused output clamp shown as its activation ("Conv+Relu", "Conv+Clip"). */
+    private static String displayOp(Node n) {
+        boolean lo = n.attributes().has("clamp_min");
+        boolean hi = n.attributes().has("clamp_max");
+        if (!lo && !hi) {
+            return n.opType();
+        }
+        boolean relu = lo && !hi && n.attributes().getDouble("clamp_min", 1) == 0;
+        return n.opType() + (relu ? "+Relu" : "+Clip");
     }
 
     /** Shape with -1 where the two probes disagree; null when only known at run time. */
