@@ -58,12 +58,12 @@ public record GraphSummary(List<NodeSummary> nodes, long totalParameters, long t
 
     /** The op type, with a fused output clamp shown as its activation ("Conv+Relu", "Conv+Clip"). */
     private static String displayOp(Node n) {
-        boolean lo = n.attributes().has("clamp_min");
-        boolean hi = n.attributes().has("clamp_max");
+        boolean lo = n.attributes().has(io.t2c.graph.op.FusedClamp.MIN);
+        boolean hi = n.attributes().has(io.t2c.graph.op.FusedClamp.MAX);
         if (!lo && !hi) {
             return n.opType();
         }
-        boolean relu = lo && !hi && n.attributes().getDouble("clamp_min", 1) == 0;
+        boolean relu = lo && !hi && n.attributes().getDouble(io.t2c.graph.op.FusedClamp.MIN, 1) == 0;
         return n.opType() + (relu ? "+Relu" : "+Clip");
     }
 

@@ -153,7 +153,9 @@ final class ElementwiseOps {
     /** A broadcasting binary op; a null gradient marks a comparison (BOOL output, no gradient). */
     static OpDef binary(String name, BinaryOperator<Tensor> kernel, BinaryGradient gradient) {
         boolean comparison = gradient == null;
-        return new Op(name, Family.ELEMENTWISE, 2, 2) {
+        AttrSpec[] attrs = comparison ? new AttrSpec[0]
+                : new AttrSpec[] {optional(FusedClamp.MIN, FLOAT, null), optional(FusedClamp.MAX, FLOAT, null)};
+        return new Op(name, Family.ELEMENTWISE, 2, 2, attrs) {
             @Override
             public List<TensorInfo> inferShapes(Node node, List<TensorInfo> in) {
                 int[] s = Shapes.broadcast(in.get(0).shape(), in.get(1).shape());
@@ -170,14 +172,19 @@ final class ElementwiseOps {
                 if (comparison) {
                     return super.backward(node, in, out, gOut);
                 }
-                List<Tensor> g = gradient.of(in.get(0), in.get(1), out.get(0), gOut.get(0));
+                Tensor gy = FusedClamp.maskGradient(node, out.get(0), gOut.get(0));
+                List<Tensor> g = gradient.of(in.get(0), in.get(1), out.get(0), gy);
                 return List.of(Gradients.sumToShape(g.get(0), in.get(0).shape()),
                         Gradients.sumToShape(g.get(1), in.get(1).shape()));
             }
 
             @Override
             public List<Tensor> forward(Node node, List<Tensor> in) {
-                return List.of(kernel.apply(in.get(0), in.get(1)));
+                Tensor y = kernel.apply(in.get(0), in.get(1));
+                if (FusedClamp.present(node)) {
+                    y = FusedClamp.apply(node, y == in.get(0) || y == in.get(1) ? y.copy() : y);
+                }
+                return List.of(y);
             }
         };
     }

@@ -32,34 +32,11 @@ final class LinearOps {
         return List.of(new Conv(), new ConvTranspose(), new Gemm(), new MatMul());
     }
 
-    /**
-     * Our attributes (not ONNX's) of a Conv with a fused activation: the output is clamped to
-     * [clamp_min, clamp_max] (Relu: [0, ∞); Relu6/Clip: [lo, hi]); see {@code FuseConvActivation}.
-     */
-    public static final String CLAMP_MIN = "clamp_min";
-    public static final String CLAMP_MAX = "clamp_max";
-
     private static final AttrSpec[] CONV_ATTRS = {
         optional("auto_pad", STRING, "NOTSET"), optional("dilations", INTS, null), optional("group", INT, 1L),
         optional("kernel_shape", INTS, null), optional("pads", INTS, null), optional("strides", INTS, null),
-        optional(CLAMP_MIN, FLOAT, null), optional(CLAMP_MAX, FLOAT, null)};
+        optional(FusedClamp.MIN, FLOAT, null), optional(FusedClamp.MAX, FLOAT, null)};
 
-
-    /** Clamps a fresh output in place when the node carries a fused activation. */
-    private static Tensor clamped(Node node, Tensor y) {
-        Attributes a = node.attributes();
-        if (!a.has(CLAMP_MIN) && !a.has(CLAMP_MAX)) {
-            return y;
-        }
-        float lo = a.getFloat(CLAMP_MIN, Float.NEGATIVE_INFINITY);
-        float hi = a.getFloat(CLAMP_MAX, Float.POSITIVE_INFINITY);
-        float[] v = y.floats();
-        for (int i = 0; i < v.length; i++) {
-            float f = v[i];
-            v[i] = f < lo ? lo : f > hi ? hi : f;
-        }
-        return y;
-    }
 
     /** Pads in ONNX order [begin..., end...] for the spatial dims, resolving auto_pad against the input size. */
     static int[] convPads(Node node, int[] xShape, int[] kernel, int[] strides, int[] dilations) {
@@ -216,7 +193,7 @@ final class LinearOps {
             Attributes a = node.attributes();
             int[] strides = a.getInts("strides", null);
             int[] dil = a.getInts("dilations", null);
-            return List.of(clamped(node, Convolutions.conv2d(x, w, prepared, optionalTensor(in, 2), strides,
+            return List.of(FusedClamp.apply(node, Convolutions.conv2d(x, w, prepared, optionalTensor(in, 2), strides,
                     convPads(node, x.shape(), spatialKernel(w.shape()), strides, dil), dil, a.getInt("group", 1))));
         }
 
@@ -248,12 +225,7 @@ final class LinearOps {
             Tensor w = in.get(1);
             Tensor b = optionalTensor(in, 2);
             Attributes a = node.attributes();
-            Tensor g = gOut.get(0);
-            if (a.has(CLAMP_MIN) || a.has(CLAMP_MAX)) { // a fused activation passes ȳ only where it did not clamp
-                float lo = a.getFloat(CLAMP_MIN, Float.NEGATIVE_INFINITY);
-                float hi = a.getFloat(CLAMP_MAX, Float.POSITIVE_INFINITY);
-                g = Gradients.passWhereInRange(out.get(0), g, Math.nextUp(lo), Math.nextDown(hi));
-            }
+            Tensor g = FusedClamp.maskGradient(node, out.get(0), gOut.get(0));
             int[] strides = a.getInts("strides", null);
             int[] dil = a.getInts("dilations", null);
             int[] pads = convPads(node, x.shape(), spatialKernel(w.shape()), strides, dil);

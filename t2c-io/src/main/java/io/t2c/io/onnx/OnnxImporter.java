@@ -20,7 +20,7 @@ import io.t2c.graph.op.OpRegistry;
 import io.t2c.graph.pass.EliminateDeadNodes;
 import io.t2c.graph.pass.FoldBatchNorm;
 import io.t2c.graph.pass.FoldConstants;
-import io.t2c.graph.pass.FuseConvActivation;
+import io.t2c.graph.pass.FuseActivation;
 import io.t2c.graph.pass.PassPipeline;
 import io.t2c.tensor.DType;
 import io.t2c.tensor.Shapes;
@@ -151,10 +151,10 @@ public final class OnnxImporter {
 
     /**
      * The import clean-up pipeline: fold shape arithmetic and constants, fold BatchNorm into the convolutions before
-     * it, fold Relu/Clip after a convolution into its output clamp, drop what nobody reads.
+     * it, fold Relu/Clip after a Conv or Add into its output clamp, drop what nobody reads.
      */
     public static PassPipeline cleanup(OpRegistry registry) {
-        return new PassPipeline(List.of(new FoldConstants(registry), new FoldBatchNorm(), new FuseConvActivation(),
+        return new PassPipeline(List.of(new FoldConstants(registry), new FoldBatchNorm(), new FuseActivation(),
                 new EliminateDeadNodes()));
     }
 

@@ -3,6 +3,7 @@ package io.t2c.graph.pass;
 import io.t2c.graph.Graph;
 import io.t2c.graph.Node;
 import io.t2c.graph.Value;
+import io.t2c.graph.op.FusedClamp;
 import io.t2c.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -12,13 +13,17 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Folds a Relu, or a Clip with constant bounds (Relu6), into the Conv before it as an output clamp
- * ({@code clamp_min} / {@code clamp_max} attributes), so the activation costs no extra pass over memory. Fires only
- * when the Conv's output is read by that activation alone and is not a graph output; the fused Conv keeps its name
- * and takes the activation's output value, so consumers see the same name.
+ * Folds a Relu, or a Clip with constant bounds (Relu6), into the Conv or Add before it as an output clamp
+ * ({@link io.t2c.graph.op.FusedClamp} attributes), so the activation costs no extra pass over memory (residual
+ * blocks end in Add → Relu). Fires only when the producer's output is read by that activation alone and is not a
+ * graph output; the fused node keeps its name and takes the activation's output value, so consumers see the same
+ * name.
  */
-public final class FuseConvActivation implements Pass {
-    public static final String NAME = "FuseConvActivation";
+public final class FuseActivation implements Pass {
+    public static final String NAME = "FuseActivation";
+
+    /** Ops whose float forward creates its output and applies {@link FusedClamp}. */
+    private static final Set<String> FUSABLE = Set.of("Conv", "Add");
 
     @Override
     public String name() {
@@ -38,20 +43,20 @@ public final class FuseConvActivation implements Pass {
             if (bounds == null) {
                 continue;
             }
-            Node conv = g.producer(act.input(0));
-            if (conv == null || !conv.opType().equals("Conv") || conv.attributes().has("clamp_min")
-                    || conv.attributes().has("clamp_max") || graphOutputs.contains(conv.output(0))
-                    || g.consumers(conv.output(0)).size() != 1) {
+            Node producer = g.producer(act.input(0));
+            if (producer == null || !FUSABLE.contains(producer.opType()) || FusedClamp.present(producer)
+                    || fused.containsKey(producer.name()) || graphOutputs.contains(producer.output(0))
+                    || g.consumers(producer.output(0)).size() != 1) {
                 continue;
             }
-            var attrs = conv.attributes();
+            var attrs = producer.attributes();
             if (bounds[0] != Float.NEGATIVE_INFINITY) {
-                attrs = attrs.with("clamp_min", (double) bounds[0]);
+                attrs = attrs.with(FusedClamp.MIN, (double) bounds[0]);
             }
             if (bounds[1] != Float.POSITIVE_INFINITY) {
-                attrs = attrs.with("clamp_max", (double) bounds[1]);
+                attrs = attrs.with(FusedClamp.MAX, (double) bounds[1]);
             }
-            fused.put(conv.name(), new Node(conv.name(), "Conv", conv.inputs(), act.outputs(), attrs));
+            fused.put(producer.name(), new Node(producer.name(), producer.opType(), producer.inputs(), act.outputs(), attrs));
             removed.add(act.name());
         }
         if (fused.isEmpty()) {

@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-class FuseConvActivationTest {
+class FuseActivationTest {
     /** x → Conv → act (→ y), optionally with a second reader of the conv output. */
     static Graph convThen(String act, boolean shared) {
         Random r = new Random(8);
@@ -44,7 +44,7 @@ class FuseConvActivationTest {
         Tensor x = FoldBatchNormTest.random(new Random(2), 0, 2, 2, 5, 5);
         for (String act : List.of("Relu", "Clip")) {
             Graph g = convThen(act, false);
-            Pass.PassResult res = new FuseConvActivation().apply(g);
+            Pass.PassResult res = new FuseActivation().apply(g);
             assertTrue(res.changed());
             assertEquals(List.of("Conv"), res.graph().nodes().stream().map(Node::opType).toList());
             assertEquals("y", res.graph().nodes().get(0).output(0));
@@ -58,7 +58,7 @@ class FuseConvActivationTest {
         Tensor x = FoldBatchNormTest.random(new Random(3), 0, 2, 2, 5, 5);
         for (String act : List.of("Relu", "Clip")) {
             Graph g = withSumLoss(convThen(act, false));
-            Graph f = withSumLoss(new FuseConvActivation().apply(convThen(act, false)).graph());
+            Graph f = withSumLoss(new FuseActivation().apply(convThen(act, false)).graph());
             var a = io.t2c.autograd.Backprop.run(g, io.t2c.graph.op.OpRegistry.standard(), Map.of("x", x), "loss", List.of("x", "w"));
             var b = io.t2c.autograd.Backprop.run(f, io.t2c.graph.op.OpRegistry.standard(), Map.of("x", x), "loss", List.of("x", "w"));
             for (String k : List.of("x", "w")) {
@@ -81,13 +81,33 @@ class FuseConvActivationTest {
         return new Graph("g", g.inputs(), List.of(new Value("loss", null, null)), nodes, inits, Map.of());
     }
 
+    /** A residual Add → Relu fuses too, with the same values and gradients. */
+    @Test
+    void fusesAResidualAddAndRelu() {
+        Map<String, Tensor> inits = new HashMap<>(Map.of("skip", FoldBatchNormTest.random(new Random(6), 0, 2, 4, 5, 5),
+                "r", FoldBatchNormTest.random(new Random(7), 0, 2, 4, 5, 5)));
+        List<Node> nodes = List.of(new Node("add", "Add", List.of("x", "skip"), List.of("s"), Attributes.EMPTY),
+                new Node("relu", "Relu", List.of("s"), List.of("y"), Attributes.EMPTY),
+                new Node("weigh", "Mul", List.of("y", "r"), List.of("wy"), Attributes.EMPTY),
+                new Node("sum", "ReduceSum", List.of("wy"), List.of("loss"), Attributes.of("keepdims", 0)));
+        Graph g = new Graph("res", List.of(new Value("x", DType.FLOAT32, new int[] {2, 4, 5, 5})),
+                List.of(new Value("loss", null, null)), nodes, inits, Map.of());
+        Graph f = new FuseActivation().apply(g).graph();
+        assertEquals(List.of("Add", "Mul", "ReduceSum"), f.nodes().stream().map(Node::opType).toList());
+        Tensor x = FoldBatchNormTest.random(new Random(9), 0, 2, 4, 5, 5);
+        var a = io.t2c.autograd.Backprop.run(g, io.t2c.graph.op.OpRegistry.standard(), Map.of("x", x), "loss", List.of("x"));
+        var b = io.t2c.autograd.Backprop.run(f, io.t2c.graph.op.OpRegistry.standard(), Map.of("x", x), "loss", List.of("x"));
+        assertEquals(a.outputs().get("loss").getDouble(0), b.outputs().get("loss").getDouble(0), 1e-6);
+        assertArrayEquals(a.gradients().get("x").floats(), b.gradients().get("x").floats());
+    }
+
     @Test
     void declinesWhenTheConvOutputHasAnotherReader() {
-        assertFalse(new FuseConvActivation().apply(convThen("Relu", true)).changed());
+        assertFalse(new FuseActivation().apply(convThen("Relu", true)).changed());
     }
 
     @Test
     void declinesForOtherActivations() {
-        assertFalse(new FuseConvActivation().apply(convThen("Sigmoid", false)).changed());
+        assertFalse(new FuseActivation().apply(convThen("Sigmoid", false)).changed());
     }
 }
