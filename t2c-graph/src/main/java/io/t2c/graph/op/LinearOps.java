@@ -587,6 +587,14 @@ final class LinearOps {
                 gemm.gemm(false, false, batches * m, n, k, av, 0, k, bv, 0, n, y, 0, n, false);
                 return List.of(Tensor.of(y, outShape));
             }
+            int aCount = Shapes.numel(aBatch);
+            int bCount = Shapes.numel(bBatch);
+            if ((aCount == batches || aCount == 1) && (bCount == batches || bCount == 1)) {
+                // Same batch shapes, or one operand shared: strided batches in one call (attention heads).
+                gemm.gemmBatched(batches, false, false, m, n, k, av, 0, k, aCount == 1 ? 0 : (long) m * k,
+                        bv, 0, n, bCount == 1 ? 0 : (long) k * n, y, 0, n, (long) m * n, false);
+                return List.of(Tensor.of(y, outShape));
+            }
             for (int i = 0; i < batches; i++) {
                 int ai = broadcastIndex(i, batch, aBatch);
                 int bi = broadcastIndex(i, batch, bBatch);
