@@ -38,9 +38,9 @@ final class VectorConv2dF32 implements Conv2dF32 {
         }
         int ocg = p.groupOutChannels();
         int k = p.groupInChannels() * p.kernelH() * p.kernelW();
-        PackedA[] packed = new PackedA[p.groups()];
+        float[][] packed = new float[p.groups()][];
         for (int g = 0; g < packed.length; g++) {
-            packed[g] = gemm.packA(false, ocg, k, w, g * ocg * k, k);
+            packed[g] = PanelGemm.packBlocked(w, g * ocg * k, k, ocg, k);
         }
         return new Conv2dWeights(p, w, packed, this);
     }
@@ -61,7 +61,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
 
     // ---- implicit GEMM ----
 
-    private void viaGemm(Conv2dParams p, float[] x, PackedA[] packed, float[] bias, float[] y) {
+    private void viaGemm(Conv2dParams p, float[] x, float[][] packed, float[] bias, float[] y) {
         int groups = p.groups();
         int cg = p.groupInChannels();
         int ocg = p.groupOutChannels();
@@ -93,7 +93,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
                     grid.fill(x, xOff, buf);
                     b = new GridB(buf, grid.taps);
                 }
-                PanelGemm.Source a = new PanelGemm.Prepacked(packed[g].data, k * PanelGemm.MR);
+                PanelGemm.Source a = new PanelGemm.Blocked(packed[g], Packing.panels(ocg, PanelGemm.MR));
                 if (direct) {
                     // The bias is added by the micro-kernel's first store: no separate pass over y.
                     PanelGemm.run(ocg, n, k, Integer.MAX_VALUE, a, b,
