@@ -98,6 +98,13 @@ final class VectorConv2dF32 implements Conv2dF32 {
                     // The bias is added by the micro-kernel's first store: no separate pass over y.
                     PanelGemm.run(ocg, n, k, Integer.MAX_VALUE, a, b,
                             new PanelGemm.F32Sink(y, yOff, n, bias, g * ocg), false);
+                } else if (k <= PanelGemm.KC) {
+                    // One depth block (e.g. a 3-channel 7×7 stem): each finished register tile goes straight to
+                    // its output rows, with no grid-shaped scratch and no compaction pass over it.
+                    int mPad = Packing.panels(ocg, PanelGemm.MR) * PanelGemm.MR;
+                    int nPad = Packing.panels(cols, PanelGemm.NR) * PanelGemm.NR;
+                    PanelGemm.run(mPad, nPad, k, Integer.MAX_VALUE, a, b,
+                            new CompactSink(y, yOff, ocg, oh, ow, grid.wq, bias, g * ocg), false);
                 } else {
                     // Our own output buffer, padded to whole register tiles: the packed weights are zero-padded
                     // to MR rows and the grid has slack for full NR panels, so no tile takes the edge path.
@@ -148,6 +155,81 @@ final class VectorConv2dF32 implements Conv2dF32 {
             }
             s += pitch;
             d += width;
+        }
+    }
+
+    /**
+     * Stores register tiles computed over grid columns into the output planes: grid column {@code q} is output
+     * position {@code (q / wq, q % wq)}, kept when {@code q % wq < ow} and {@code q / wq < oh}; rows past
+     * {@code rows} (panel padding) are dropped; {@code bias[biasOff + row]} is added. For single-depth-block calls
+     * only (no partial sums to reload).
+     */
+    static final class CompactSink extends PanelGemm.Sink {
+        private final float[] y;
+        private final int yOff;
+        private final int rows;
+        private final int oh;
+        private final int ow;
+        private final int wq;
+        private final float[] bias;
+        private final int biasOff;
+
+        CompactSink(float[] y, int yOff, int rows, int oh, int ow, int wq, float[] bias, int biasOff) {
+            this.y = y;
+            this.yOff = yOff;
+            this.rows = rows;
+            this.oh = oh;
+            this.ow = ow;
+            this.wq = wq;
+            this.bias = bias;
+            this.biasOff = biasOff;
+        }
+
+        @Override
+        void tile(float[] a, int ai, float[] b, int bi, int kc, int i, int j, int mr, int nr, boolean load,
+                  PanelGemm.Scratch s) {
+            if (load) {
+                throw new IllegalStateException("CompactSink takes a single depth block");
+            }
+            float[] t = s.tile;
+            int nrFull = PanelGemm.NR;
+            PanelGemm.kernelF32(a, ai, b, bi, kc, t, 0, nrFull, false, null, 0);
+            int rr = Math.min(mr, rows - i);
+            int n = oh * ow;
+            int gy0 = j / wq;
+            int gx0 = j - gy0 * wq;
+            if (nr == nrFull && gx0 + nrFull <= ow && gy0 < oh) {
+                // The whole tile lies in one output row: two vector stores per row.
+                int d = yOff + i * n + gy0 * ow + gx0;
+                for (int r = 0; r < rr; r++) {
+                    FloatVector bv = FloatVector.broadcast(S, bias == null ? 0f : bias[biasOff + i + r]);
+                    FloatVector.fromArray(S, t, r * nrFull).add(bv).intoArray(y, d);
+                    FloatVector.fromArray(S, t, r * nrFull + L).add(bv).intoArray(y, d + L);
+                    d += n;
+                }
+                return;
+            }
+            for (int r = 0; r < rr; r++) {
+                float bo = bias == null ? 0f : bias[biasOff + i + r];
+                int row = yOff + (i + r) * n;
+                int tr = r * nrFull - j;
+                int q = j;
+                int end = j + nr;
+                while (q < end) {
+                    int gy = q / wq;
+                    if (gy >= oh) {
+                        break;
+                    }
+                    int rowStart = gy * wq;
+                    int segEnd = Math.min(end, rowStart + wq);
+                    int validEnd = Math.min(segEnd, rowStart + ow);
+                    int d = row + gy * ow - rowStart;
+                    for (int e = q; e < validEnd; e++) {
+                        y[d + e] = t[tr + e] + bo;
+                    }
+                    q = segEnd;
+                }
+            }
         }
     }
 
