@@ -293,6 +293,8 @@ final class PanelGemm {
         final float[] b = new float[KC * NC];
         final float[] tile = new float[MR * NR];
         final int[] itile = new int[MR * NR];
+        /** Set by {@link #block} for the tiles of each depth block: whether it is the last one. */
+        boolean lastDepth;
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -365,6 +367,7 @@ final class PanelGemm {
                     bBase = 0;
                 }
                 boolean load = accumulate || pc > 0;
+                s.lastDepth = pc + kc >= k;
                 for (int ic = r0; ic < r1; ic += MC) {
                     int mc = Math.min(MC, r1 - ic);
                     float[] aArr;

@@ -75,7 +75,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
         ConvGrid grid = pointwise ? null : new ConvGrid(cg, p.inH(), p.inW(), p.kernelH(), p.kernelW(),
                 p.strideH(), p.strideW(), p.padTop(), p.padLeft(), p.padBottom(), p.padRight(), p.dilationH(),
                 p.dilationW(), oh, PanelGemm.NR);
-        // When the grid is as wide as the output, GEMM writes y directly; otherwise into scratch, then compacted.
+        // When the grid is as wide as the output, GEMM writes y directly; otherwise through a CompactSink.
         boolean direct = pointwise || grid.wq == ow;
         int cols = pointwise ? n : grid.cols;
         int tasks = p.batch() * groups;
@@ -98,29 +98,17 @@ final class VectorConv2dF32 implements Conv2dF32 {
                     // The bias is added by the micro-kernel's first store: no separate pass over y.
                     PanelGemm.run(ocg, n, k, Integer.MAX_VALUE, a, b,
                             new PanelGemm.F32Sink(y, yOff, n, bias, g * ocg), false);
-                } else if (k <= PanelGemm.KC) {
-                    // One depth block (e.g. a 3-channel 7×7 stem): each finished register tile goes straight to
-                    // its output rows, with no grid-shaped scratch and no compaction pass over it.
-                    int mPad = Packing.panels(ocg, PanelGemm.MR) * PanelGemm.MR;
-                    int nPad = Packing.panels(cols, PanelGemm.NR) * PanelGemm.NR;
-                    PanelGemm.run(mPad, nPad, k, Integer.MAX_VALUE, a, b,
-                            new CompactSink(y, yOff, ocg, oh, ow, grid.wq, bias, g * ocg), false);
                 } else {
-                    // Our own output buffer, padded to whole register tiles: the packed weights are zero-padded
-                    // to MR rows and the grid has slack for full NR panels, so no tile takes the edge path.
+                    // Register tiles of the last depth block go straight to their output rows; earlier blocks'
+                    // partial sums (when k > KC) live in a grid-shaped buffer padded to whole register tiles (the
+                    // packed weights are zero-padded to MR rows and the grid has slack for full NR panels, so no
+                    // tile takes the edge path).
                     int mPad = Packing.panels(ocg, PanelGemm.MR) * PanelGemm.MR;
                     int nPad = Packing.panels(cols, PanelGemm.NR) * PanelGemm.NR;
-                    float[] out = ThreadBuffers.get(ThreadBuffers.GEMM_OUT, (long) mPad * nPad);
-                    PanelGemm.run(mPad, nPad, k, Integer.MAX_VALUE, a, b, new PanelGemm.F32Sink(out, 0, nPad),
-                            false);
-                    // Compaction is a copy: split over threads (inline when already in a pool task) only when
-                    // each part moves at least ~32 K floats.
-                    Parallel.forRange(ocg, Math.max(1, 32768 / n), (o0, o1) -> {
-                        for (int o = o0; o < o1; o++) {
-                            float bo = bias == null ? 0f : bias[g * ocg + o];
-                            compactRows(out, o * nPad, grid.wq, y, yOff + o * n, ow, oh, bo);
-                        }
-                    });
+                    float[] part = k <= PanelGemm.KC ? null
+                            : ThreadBuffers.get(ThreadBuffers.GEMM_OUT, (long) mPad * nPad);
+                    PanelGemm.run(mPad, nPad, k, Integer.MAX_VALUE, a, b,
+                            new CompactSink(y, yOff, ocg, oh, ow, grid.wq, bias, g * ocg, part, nPad), false);
                 }
             }
         };
@@ -141,28 +129,11 @@ final class VectorConv2dF32 implements Conv2dF32 {
                 && workPerTask * tasks >= PanelGemm.parallelMinWork;
     }
 
-    /** Copies {@code rows} rows of {@code width} floats from a grid of row pitch {@code pitch}, adding {@code b}. */
-    private static void compactRows(float[] src, int s, int pitch, float[] dst, int d, int width, int rows, float b) {
-        FloatVector bv = FloatVector.broadcast(S, b);
-        int bound = S.loopBound(width);
-        for (int r = 0; r < rows; r++) {
-            int i = 0;
-            for (; i < bound; i += L) {
-                FloatVector.fromArray(S, src, s + i).add(bv).intoArray(dst, d + i);
-            }
-            for (; i < width; i++) {
-                dst[d + i] = src[s + i] + b;
-            }
-            s += pitch;
-            d += width;
-        }
-    }
-
     /**
      * Stores register tiles computed over grid columns into the output planes: grid column {@code q} is output
      * position {@code (q / wq, q % wq)}, kept when {@code q % wq < ow} and {@code q / wq < oh}; rows past
-     * {@code rows} (panel padding) are dropped; {@code bias[biasOff + row]} is added. For single-depth-block calls
-     * only (no partial sums to reload).
+     * {@code rows} (panel padding) are dropped; {@code bias[biasOff + row]} is added. Depth blocks before the last
+     * keep their partial sums in {@code part} (row pitch {@code ldp}, whole tiles; null for one depth block).
      */
     static final class CompactSink extends PanelGemm.Sink {
         private final float[] y;
@@ -174,7 +145,13 @@ final class VectorConv2dF32 implements Conv2dF32 {
         private final float[] bias;
         private final int biasOff;
 
-        CompactSink(float[] y, int yOff, int rows, int oh, int ow, int wq, float[] bias, int biasOff) {
+        private final float[] part;
+        private final int ldp;
+
+        CompactSink(float[] y, int yOff, int rows, int oh, int ow, int wq, float[] bias, int biasOff, float[] part,
+                    int ldp) {
+            this.part = part;
+            this.ldp = ldp;
             this.y = y;
             this.yOff = yOff;
             this.rows = rows;
@@ -188,12 +165,23 @@ final class VectorConv2dF32 implements Conv2dF32 {
         @Override
         void tile(float[] a, int ai, float[] b, int bi, int kc, int i, int j, int mr, int nr, boolean load,
                   PanelGemm.Scratch s) {
-            if (load) {
-                throw new IllegalStateException("CompactSink takes a single depth block");
+            int nrFull = PanelGemm.NR;
+            if (!s.lastDepth) {
+                // Partial sums of a full tile (the caller pads m and n to whole tiles).
+                PanelGemm.kernelF32(a, ai, b, bi, kc, part, i * ldp + j, ldp, load, null, 0);
+                return;
             }
             float[] t = s.tile;
-            int nrFull = PanelGemm.NR;
             PanelGemm.kernelF32(a, ai, b, bi, kc, t, 0, nrFull, false, null, 0);
+            if (load) {
+                for (int r = 0; r < mr; r++) {
+                    int p = (i + r) * ldp + j;
+                    FloatVector.fromArray(S, t, r * nrFull).add(FloatVector.fromArray(S, part, p))
+                            .intoArray(t, r * nrFull);
+                    FloatVector.fromArray(S, t, r * nrFull + L).add(FloatVector.fromArray(S, part, p + L))
+                            .intoArray(t, r * nrFull + L);
+                }
+            }
             int rr = Math.min(mr, rows - i);
             int n = oh * ow;
             int gy0 = j / wq;
