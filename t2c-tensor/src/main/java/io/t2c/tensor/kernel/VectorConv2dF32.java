@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  *       vector of output columns per step, all kh·kw taps accumulated in a register, reading the channel's
  *       {@link ConvGrid} contiguously.
  * </ul>
- * Threads: over (image, group) pairs when there are enough of them, else inside each GEMM (over output columns);
+ * Threads: over (image, group) pairs when there are enough of them, else inside each GEMM (over rows or columns);
  * depthwise over (image, channel).
  */
 final class VectorConv2dF32 implements Conv2dF32 {
