@@ -23,6 +23,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>{@code resnet18_3x3}: ResNet-18 layer1 conv, 64×56×56 → 64, 3×3 pad 1;
  *   <li>{@code resnet18_stem}: 3×224×224 → 64, 7×7 stride 2 pad 3;
+ *   <li>{@code resnet18_s3}, {@code resnet18_s4}: stage-3/4 convs, 256×14×14 → 256 and 512×7×7 → 512, 3×3 pad 1;
  *   <li>{@code pointwise}: 64×56×56 → 256, 1×1 (a direct GEMM);
  *   <li>{@code depthwise}: MobileNetV2 32×112×112 depthwise 3×3; {@code depthwise_s2}: 144×56×56 stride 2.
  * </ul>
@@ -35,7 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 3, time = 1)
 public class ConvF32Bench {
-    @Param({"resnet18_3x3", "resnet18_stem", "pointwise", "depthwise", "depthwise_s2"})
+    @Param({"resnet18_3x3", "resnet18_stem", "resnet18_s3", "resnet18_s4", "pointwise", "depthwise", "depthwise_s2"})
     public String layer;
 
     private Conv2dF32 conv;
@@ -50,6 +51,8 @@ public class ConvF32Bench {
         p = switch (layer) {
             case "resnet18_3x3" -> Conv2dParams.of(1, 64, 56, 56, 64, 3, 1, 1, 1, 1);
             case "resnet18_stem" -> Conv2dParams.of(1, 3, 224, 224, 64, 7, 2, 3, 1, 1);
+            case "resnet18_s3" -> Conv2dParams.of(1, 256, 14, 14, 256, 3, 1, 1, 1, 1);
+            case "resnet18_s4" -> Conv2dParams.of(1, 512, 7, 7, 512, 3, 1, 1, 1, 1);
             case "pointwise" -> Conv2dParams.of(1, 64, 56, 56, 256, 1, 1, 0, 1, 1);
             case "depthwise" -> Conv2dParams.of(1, 32, 112, 112, 32, 3, 1, 1, 1, 32);
             case "depthwise_s2" -> Conv2dParams.of(1, 144, 56, 56, 144, 3, 2, 1, 1, 144);

@@ -13,8 +13,11 @@ import java.util.Arrays;
  */
 public final class Conv2dWeights {
     final float[] raw;
-    /** Per group: the weights as a pre-packed GEMM left operand, or null where the kernel reads {@link #raw}. */
-    final PackedA[] packed;
+    /**
+     * Per group: the weights as a pre-packed GEMM left operand in {@code PanelGemm.Blocked} order, or null where
+     * the kernel reads {@link #raw}.
+     */
+    final float[][] packed;
     final int outChannels;
     final int groupInChannels;
     final int kernelH;
@@ -22,7 +25,7 @@ public final class Conv2dWeights {
     final int groups;
     final Object owner;
 
-    Conv2dWeights(Conv2dParams p, float[] raw, PackedA[] packed, Object owner) {
+    Conv2dWeights(Conv2dParams p, float[] raw, float[][] packed, Object owner) {
         Conv2dParams.check("w", raw.length, p.weightSize());
         this.raw = raw;
         this.packed = packed;

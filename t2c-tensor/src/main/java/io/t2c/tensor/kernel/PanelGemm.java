@@ -41,6 +41,12 @@ final class PanelGemm {
      * their parallelism from {@link GemmF32#gemmBatched}. Not final so tests can force the threaded paths.
      */
     static long parallelMinWork = 1L << 23;
+    /** Experiments only: {@code -Dt2c.gemm.split=rows|cols} forces the thread split where both are possible. */
+    private static final int SPLIT = switch (System.getProperty("t2c.gemm.split", "auto")) {
+        case "rows" -> 1;
+        case "cols" -> 2;
+        default -> 0;
+    };
 
     private PanelGemm() {}
 
@@ -51,9 +57,14 @@ final class PanelGemm {
             return null;
         }
 
-        /** Floats per pre-packed panel. */
+        /** Floats per pre-packed panel (for {@link Blocked}: per unit of depth across all panels). */
         int panelStride() {
             return 0;
+        }
+
+        /** Whether the pre-packed panels are in {@link Blocked} order. */
+        boolean blocked() {
+            return false;
         }
 
         /**
@@ -87,6 +98,55 @@ final class PanelGemm {
         void pack(int from, int len, int k0, int kc, float[] dst) {
             throw new UnsupportedOperationException("pre-packed");
         }
+    }
+
+    /**
+     * A left operand packed ahead of time in depth-block-major order ({@link #packBlocked}): for the depth block at
+     * {@code pc} (a multiple of {@link #KC}, depth {@code kc = min(KC, k - pc)}), all row panels follow each other,
+     * panel {@code p} at {@code pc·mp·MR + p·kc·MR}. The blocked loop then reads it as one sequential stream; with
+     * panel-major order (each panel's whole depth contiguous) it jumps by {@code k·MR} floats every 6·KC, which
+     * defeats the hardware prefetcher when weights come from DRAM (a 512×4608 conv's 9 MB ran at half speed).
+     * Only for calls whose depth blocks are {@link #KC} deep (no {@code kcMax} cap).
+     */
+    static final class Blocked extends Source {
+        private final float[] data;
+        private final int mp;
+
+        Blocked(float[] data, int mp) {
+            this.data = data;
+            this.mp = mp;
+        }
+
+        @Override
+        float[] packed() {
+            return data;
+        }
+
+        @Override
+        int panelStride() {
+            return mp * MR;
+        }
+
+        @Override
+        boolean blocked() {
+            return true;
+        }
+
+        @Override
+        void pack(int from, int len, int k0, int kc, float[] dst) {
+            throw new UnsupportedOperationException("pre-packed");
+        }
+    }
+
+    /** Packs all of {@code A[m×k]} (row-major, leading dimension {@code lda}) in {@link Blocked} order. */
+    static float[] packBlocked(float[] a, int aOff, int lda, int m, int k) {
+        int mp = Packing.panels(m, MR);
+        float[] dst = new float[mp * MR * k];
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            packA(false, a, aOff, lda, 0, m, pc, kc, dst, pc * mp * MR);
+        }
+        return dst;
     }
 
     /** Rows of {@code op(A)} from a row-major float matrix. */
@@ -233,6 +293,8 @@ final class PanelGemm {
         final float[] b = new float[KC * NC];
         final float[] tile = new float[MR * NR];
         final int[] itile = new int[MR * NR];
+        /** Set by {@link #block} for the tiles of each depth block: whether it is the last one. */
+        boolean lastDepth;
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -246,16 +308,29 @@ final class PanelGemm {
         if (m == 0 || n == 0 || k == 0) {
             return;
         }
+        if (a.blocked() && kcMax < KC) {
+            throw new IllegalArgumentException("blocked A needs depth blocks of " + KC);
+        }
         int threads = (long) m * n * k < parallelMinWork ? 1 : Parallel.threads();
         int mp = Packing.panels(m, MR);
         int np = Packing.panels(n, NR);
         // Each thread packs what it reads: splitting rows repeats the B packing in every thread, splitting columns
-        // repeats the A packing. Pick the split whose repeated packing is cheaper: pre-packed operands cost
-        // nothing, and B packing (vector copies) runs about eight times faster per element than A packing.
+        // repeats the A packing (or, for pre-packed A, still the streaming of A from memory by every thread: conv
+        // weights of 512×4608 are 9 MB, and with few output columns, as in 7×7 layers, a column split would make
+        // both threads stream all of them for 32 columns each). Estimate each split's time on its busiest thread,
+        // in multiply-adds: whole register tiles (so uneven panel counts show), plus the repeated work at about
+        // 2 multiply-adds per B element copied or A element streamed, 16 per A element packed.
         boolean rowsOk = threads > 1 && mp >= threads;
         boolean colsOk = threads > 1 && np >= threads;
-        long rowsCost = b.packed() != null ? 0 : (long) k * n / 8;
-        long colsCost = a.packed() != null ? 0 : (long) m * k;
+        long rowsCost = (long) ((mp + threads - 1) / threads) * MR * np * NR * k
+                + (b.packed() != null ? 0 : 2L * k * n);
+        long colsCost = (long) ((np + threads - 1) / threads) * NR * mp * MR * k
+                + (a.packed() != null ? 2L : 16L) * m * k;
+        if (SPLIT == 1) {
+            colsOk = false;
+        } else if (SPLIT == 2) {
+            rowsOk = false;
+        }
         if (rowsOk && (!colsOk || rowsCost <= colsCost)) {
             Parallel.forRange(mp, 1, (p0, p1) ->
                     block(k, kcMax, a, b, sink, accumulate, p0 * MR, Math.min(m, p1 * MR), 0, n));
@@ -292,12 +367,17 @@ final class PanelGemm {
                     bBase = 0;
                 }
                 boolean load = accumulate || pc > 0;
+                s.lastDepth = pc + kc >= k;
                 for (int ic = r0; ic < r1; ic += MC) {
                     int mc = Math.min(MC, r1 - ic);
                     float[] aArr;
                     int aBase;
                     int aStride;
-                    if (pa != null) {
+                    if (pa != null && a.blocked()) {
+                        aArr = pa;
+                        aStride = kc * MR;
+                        aBase = pc * a.panelStride() + (ic / MR) * aStride;
+                    } else if (pa != null) {
                         aArr = pa;
                         aStride = a.panelStride();
                         aBase = (ic / MR) * aStride + pc * MR;

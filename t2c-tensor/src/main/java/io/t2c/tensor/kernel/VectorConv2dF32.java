@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  *       vector of output columns per step, all kh·kw taps accumulated in a register, reading the channel's
  *       {@link ConvGrid} contiguously.
  * </ul>
- * Threads: over (image, group) pairs when there are enough of them, else inside each GEMM (over output columns);
+ * Threads: over (image, group) pairs when there are enough of them, else inside each GEMM (over rows or columns);
  * depthwise over (image, channel).
  */
 final class VectorConv2dF32 implements Conv2dF32 {
@@ -38,9 +38,9 @@ final class VectorConv2dF32 implements Conv2dF32 {
         }
         int ocg = p.groupOutChannels();
         int k = p.groupInChannels() * p.kernelH() * p.kernelW();
-        PackedA[] packed = new PackedA[p.groups()];
+        float[][] packed = new float[p.groups()][];
         for (int g = 0; g < packed.length; g++) {
-            packed[g] = gemm.packA(false, ocg, k, w, g * ocg * k, k);
+            packed[g] = PanelGemm.packBlocked(w, g * ocg * k, k, ocg, k);
         }
         return new Conv2dWeights(p, w, packed, this);
     }
@@ -61,7 +61,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
 
     // ---- implicit GEMM ----
 
-    private void viaGemm(Conv2dParams p, float[] x, PackedA[] packed, float[] bias, float[] y) {
+    private void viaGemm(Conv2dParams p, float[] x, float[][] packed, float[] bias, float[] y) {
         int groups = p.groups();
         int cg = p.groupInChannels();
         int ocg = p.groupOutChannels();
@@ -75,7 +75,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
         ConvGrid grid = pointwise ? null : new ConvGrid(cg, p.inH(), p.inW(), p.kernelH(), p.kernelW(),
                 p.strideH(), p.strideW(), p.padTop(), p.padLeft(), p.padBottom(), p.padRight(), p.dilationH(),
                 p.dilationW(), oh, PanelGemm.NR);
-        // When the grid is as wide as the output, GEMM writes y directly; otherwise into scratch, then compacted.
+        // When the grid is as wide as the output, GEMM writes y directly; otherwise through a CompactSink.
         boolean direct = pointwise || grid.wq == ow;
         int cols = pointwise ? n : grid.cols;
         int tasks = p.batch() * groups;
@@ -93,27 +93,22 @@ final class VectorConv2dF32 implements Conv2dF32 {
                     grid.fill(x, xOff, buf);
                     b = new GridB(buf, grid.taps);
                 }
-                PanelGemm.Source a = new PanelGemm.Prepacked(packed[g].data, k * PanelGemm.MR);
+                PanelGemm.Source a = new PanelGemm.Blocked(packed[g], Packing.panels(ocg, PanelGemm.MR));
                 if (direct) {
                     // The bias is added by the micro-kernel's first store: no separate pass over y.
                     PanelGemm.run(ocg, n, k, Integer.MAX_VALUE, a, b,
                             new PanelGemm.F32Sink(y, yOff, n, bias, g * ocg), false);
                 } else {
-                    // Our own output buffer, padded to whole register tiles: the packed weights are zero-padded
-                    // to MR rows and the grid has slack for full NR panels, so no tile takes the edge path.
+                    // Register tiles of the last depth block go straight to their output rows; earlier blocks'
+                    // partial sums (when k > KC) live in a grid-shaped buffer padded to whole register tiles (the
+                    // packed weights are zero-padded to MR rows and the grid has slack for full NR panels, so no
+                    // tile takes the edge path).
                     int mPad = Packing.panels(ocg, PanelGemm.MR) * PanelGemm.MR;
                     int nPad = Packing.panels(cols, PanelGemm.NR) * PanelGemm.NR;
-                    float[] out = ThreadBuffers.get(ThreadBuffers.GEMM_OUT, (long) mPad * nPad);
-                    PanelGemm.run(mPad, nPad, k, Integer.MAX_VALUE, a, b, new PanelGemm.F32Sink(out, 0, nPad),
-                            false);
-                    // Compaction is a copy: split over threads (inline when already in a pool task) only when
-                    // each part moves at least ~32 K floats.
-                    Parallel.forRange(ocg, Math.max(1, 32768 / n), (o0, o1) -> {
-                        for (int o = o0; o < o1; o++) {
-                            float bo = bias == null ? 0f : bias[g * ocg + o];
-                            compactRows(out, o * nPad, grid.wq, y, yOff + o * n, ow, oh, bo);
-                        }
-                    });
+                    float[] part = k <= PanelGemm.KC ? null
+                            : ThreadBuffers.get(ThreadBuffers.GEMM_OUT, (long) mPad * nPad);
+                    PanelGemm.run(mPad, nPad, k, Integer.MAX_VALUE, a, b,
+                            new CompactSink(y, yOff, ocg, oh, ow, grid.wq, bias, g * ocg, part, nPad), false);
                 }
             }
         };
@@ -134,20 +129,95 @@ final class VectorConv2dF32 implements Conv2dF32 {
                 && workPerTask * tasks >= PanelGemm.parallelMinWork;
     }
 
-    /** Copies {@code rows} rows of {@code width} floats from a grid of row pitch {@code pitch}, adding {@code b}. */
-    private static void compactRows(float[] src, int s, int pitch, float[] dst, int d, int width, int rows, float b) {
-        FloatVector bv = FloatVector.broadcast(S, b);
-        int bound = S.loopBound(width);
-        for (int r = 0; r < rows; r++) {
-            int i = 0;
-            for (; i < bound; i += L) {
-                FloatVector.fromArray(S, src, s + i).add(bv).intoArray(dst, d + i);
+    /**
+     * Stores register tiles computed over grid columns into the output planes: grid column {@code q} is output
+     * position {@code (q / wq, q % wq)}, kept when {@code q % wq < ow} and {@code q / wq < oh}; rows past
+     * {@code rows} (panel padding) are dropped; {@code bias[biasOff + row]} is added. Depth blocks before the last
+     * keep their partial sums in {@code part} (row pitch {@code ldp}, whole tiles; null for one depth block).
+     */
+    static final class CompactSink extends PanelGemm.Sink {
+        private final float[] y;
+        private final int yOff;
+        private final int rows;
+        private final int oh;
+        private final int ow;
+        private final int wq;
+        private final float[] bias;
+        private final int biasOff;
+
+        private final float[] part;
+        private final int ldp;
+
+        CompactSink(float[] y, int yOff, int rows, int oh, int ow, int wq, float[] bias, int biasOff, float[] part,
+                    int ldp) {
+            this.part = part;
+            this.ldp = ldp;
+            this.y = y;
+            this.yOff = yOff;
+            this.rows = rows;
+            this.oh = oh;
+            this.ow = ow;
+            this.wq = wq;
+            this.bias = bias;
+            this.biasOff = biasOff;
+        }
+
+        @Override
+        void tile(float[] a, int ai, float[] b, int bi, int kc, int i, int j, int mr, int nr, boolean load,
+                  PanelGemm.Scratch s) {
+            int nrFull = PanelGemm.NR;
+            if (!s.lastDepth) {
+                // Partial sums of a full tile (the caller pads m and n to whole tiles).
+                PanelGemm.kernelF32(a, ai, b, bi, kc, part, i * ldp + j, ldp, load, null, 0);
+                return;
             }
-            for (; i < width; i++) {
-                dst[d + i] = src[s + i] + b;
+            float[] t = s.tile;
+            PanelGemm.kernelF32(a, ai, b, bi, kc, t, 0, nrFull, false, null, 0);
+            if (load) {
+                for (int r = 0; r < mr; r++) {
+                    int p = (i + r) * ldp + j;
+                    FloatVector.fromArray(S, t, r * nrFull).add(FloatVector.fromArray(S, part, p))
+                            .intoArray(t, r * nrFull);
+                    FloatVector.fromArray(S, t, r * nrFull + L).add(FloatVector.fromArray(S, part, p + L))
+                            .intoArray(t, r * nrFull + L);
+                }
             }
-            s += pitch;
-            d += width;
+            int rr = Math.min(mr, rows - i);
+            int n = oh * ow;
+            int gy0 = j / wq;
+            int gx0 = j - gy0 * wq;
+            if (nr == nrFull && gx0 + nrFull <= ow && gy0 < oh) {
+                // The whole tile lies in one output row: two vector stores per row.
+                int d = yOff + i * n + gy0 * ow + gx0;
+                for (int r = 0; r < rr; r++) {
+                    FloatVector bv = FloatVector.broadcast(S, bias == null ? 0f : bias[biasOff + i + r]);
+                    FloatVector.fromArray(S, t, r * nrFull).add(bv).intoArray(y, d);
+                    FloatVector.fromArray(S, t, r * nrFull + L).add(bv).intoArray(y, d + L);
+                    d += n;
+                }
+                return;
+            }
+            for (int r = 0; r < rr; r++) {
+                float bo = bias == null ? 0f : bias[biasOff + i + r];
+                int row = yOff + (i + r) * n;
+                int tr = r * nrFull - j;
+                int q = j;
+                int end = j + nr;
+                while (q < end) {
+                    int gy = q / wq;
+                    if (gy >= oh) {
+                        break;
+                    }
+                    int rowStart = gy * wq;
+                    int segEnd = Math.min(end, rowStart + wq);
+                    int validEnd = Math.min(segEnd, rowStart + ow);
+                    int d = row + gy * ow - rowStart;
+                    for (int e = q; e < validEnd; e++) {
+                        y[d + e] = t[tr + e] + bo;
+                    }
+                    q = segEnd;
+                }
+            }
         }
     }
 

@@ -40,6 +40,12 @@ class Conv2dF32Test {
         checkOne(conv, r, new Conv2dParams(1, 2, 9, 17, 3, 2, 4, 3, 2, 1, 3, 2, 0, 2, 1, 1), true);
         // Stem-like: 7×7 stride 2 pad 3.
         checkOne(conv, r, Conv2dParams.of(1, 3, 20, 22, 8, 7, 2, 3, 1, 1), true);
+        // Wide stem-like (output rows span several register tiles, partial row panel), and grouped, batched.
+        checkOne(conv, r, Conv2dParams.of(1, 3, 15, 8 * lanes + 6, 13, 7, 2, 3, 1, 1), true);
+        checkOne(conv, r, Conv2dParams.of(2, 4, 9, 4 * lanes + 1, 10, 3, 1, 1, 1, 2), false);
+        // Depth over several GEMM depth blocks (partial sums kept between them), padded grid.
+        checkOne(conv, r, Conv2dParams.of(1, 70, 5, 2 * lanes + 3, 9, 3, 1, 1, 1, 1), true);
+        checkOne(conv, r, Conv2dParams.of(2, 64, 7, 7, 13, 3, 1, 1, 1, 1), false);
         // Groups (not depthwise), depthwise, depthwise with channel multiplier 2 and 3, strided depthwise.
         checkOne(conv, r, Conv2dParams.of(2, 8, 7, 9, 12, 3, 1, 1, 1, 4), true);
         checkOne(conv, r, Conv2dParams.of(2, 6, 9, 2 * lanes + 3, 6, 3, 1, 1, 1, 6), true);
