@@ -291,7 +291,8 @@ final class PanelGemm {
     static final class Scratch {
         final float[] a = new float[MC * KC];
         final float[] b = new float[KC * NC];
-        final float[] tile = new float[MR * NR];
+        /** An MR×NR tile, plus one vector of slack for unmasked loads that start inside its last row. */
+        final float[] tile = new float[MR * NR + L];
         final int[] itile = new int[MR * NR];
         /** Set by {@link #block} for the tiles of each depth block: whether it is the last one. */
         boolean lastDepth;

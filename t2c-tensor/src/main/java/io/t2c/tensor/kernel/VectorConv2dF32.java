@@ -198,7 +198,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
                 return;
             }
             for (int r = 0; r < rr; r++) {
-                float bo = bias == null ? 0f : bias[biasOff + i + r];
+                FloatVector bv = FloatVector.broadcast(S, bias == null ? 0f : bias[biasOff + i + r]);
                 int row = yOff + (i + r) * n;
                 int tr = r * nrFull - j;
                 int q = j;
@@ -212,8 +212,14 @@ final class VectorConv2dF32 implements Conv2dF32 {
                     int segEnd = Math.min(end, rowStart + wq);
                     int validEnd = Math.min(segEnd, rowStart + ow);
                     int d = row + gy * ow - rowStart;
-                    for (int e = q; e < validEnd; e++) {
-                        y[d + e] = t[tr + e] + bo;
+                    // Vector copies; the tile's slack keeps the loads in bounds, a mask made here cuts the store.
+                    int e = q;
+                    for (; e + L <= validEnd; e += L) {
+                        FloatVector.fromArray(S, t, tr + e).add(bv).intoArray(y, d + e);
+                    }
+                    if (e < validEnd) {
+                        FloatVector.fromArray(S, t, tr + e).add(bv).intoArray(y, d + e,
+                                S.indexInRange(0, validEnd - e));
                     }
                     q = segEnd;
                 }
