@@ -47,12 +47,8 @@ public final class TrainBench {
                 return batch;
             }
 
-            public Map<String, Tensor> inputs(int[] idx, SplittableRandom rng) {
-                return Map.of(input, Tensor.of(x, batch, 1, 28, 28));
-            }
-
-            public Tensor labels(int[] idx) {
-                return Tensor.ofLongs(y, batch);
+            public Trainer.MiniBatch batch(int[] idx, SplittableRandom rng) {
+                return new Trainer.MiniBatch(Map.of(input, Tensor.of(x, batch, 1, 28, 28)), Tensor.ofLongs(y, batch));
             }
         };
         Trainer t = new Trainer(model, trainable, new Sgd(0.1, 0.9, false, 5e-4), LearningRateSchedule.constant(0.1), 0,

@@ -122,14 +122,9 @@ final class TrainCommand implements Callable<Integer> {
             }
 
             @Override
-            public Map<String, Tensor> inputs(int[] indices, SplittableRandom rng) {
+            public Trainer.MiniBatch batch(int[] indices, SplittableRandom rng) {
                 Batch b = aug.apply(train.batch(indices), rng);
-                return Map.of(model.inputs().get(0).name(), b.images());
-            }
-
-            @Override
-            public Tensor labels(int[] indices) {
-                return train.batch(indices).labels();
+                return new Trainer.MiniBatch(Map.of(model.inputs().get(0).name(), b.images()), b.labels());
             }
         };
         var w = o.human();

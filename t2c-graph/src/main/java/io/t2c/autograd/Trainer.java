@@ -26,13 +26,14 @@ import java.util.SplittableRandom;
  * weights bit for bit.
  */
 public final class Trainer {
-    /** Supplies a mini-batch: the model's input tensor(s) by name, and INT64 labels. */
+    /** A mini-batch: the model's input tensor(s) by name, and INT64 labels [B]. */
+    public record MiniBatch(Map<String, Tensor> inputs, Tensor labels) {}
+
+    /** Supplies the mini-batch of the given sample indices, augmented with {@code rng}. */
     public interface BatchSource {
         int size();
 
-        Map<String, Tensor> inputs(int[] indices, SplittableRandom rng);
-
-        Tensor labels(int[] indices);
+        MiniBatch batch(int[] indices, SplittableRandom rng);
     }
 
     /** What one epoch did. */
@@ -83,8 +84,9 @@ public final class Trainer {
         int seen = 0;
         for (int from = 0; from < n; from += batchSize) {
             int[] idx = java.util.Arrays.copyOfRange(order, from, Math.min(n, from + batchSize));
-            Map<String, Tensor> feed = new LinkedHashMap<>(data.inputs(idx, augmentation.split()));
-            Tensor labels = data.labels(idx);
+            MiniBatch mb = data.batch(idx, augmentation.split());
+            Map<String, Tensor> feed = new LinkedHashMap<>(mb.inputs());
+            Tensor labels = mb.labels();
             feed.put(training.labels(), labels);
             Backprop.Result r = Backprop.run(g, registry, feed, training.loss(), trainable);
             optimizer.setLearningRate(schedule.at(step++));

@@ -44,21 +44,14 @@ class TrainerTest {
             }
 
             @Override
-            public Map<String, Tensor> inputs(int[] idx, SplittableRandom rng) {
+            public Trainer.MiniBatch batch(int[] idx, SplittableRandom rng) {
                 float[] b = new float[idx.length * DIM];
+                long[] l = new long[idx.length];
                 for (int i = 0; i < idx.length; i++) {
                     System.arraycopy(x, idx[i] * DIM, b, i * DIM, DIM);
+                    l[i] = y[idx[i]];
                 }
-                return Map.of("x", Tensor.of(b, idx.length, DIM));
-            }
-
-            @Override
-            public Tensor labels(int[] idx) {
-                long[] b = new long[idx.length];
-                for (int i = 0; i < idx.length; i++) {
-                    b[i] = y[idx[i]];
-                }
-                return Tensor.ofLongs(b, idx.length);
+                return new Trainer.MiniBatch(Map.of("x", Tensor.of(b, idx.length, DIM)), Tensor.ofLongs(l, idx.length));
             }
         };
     }
@@ -145,20 +138,14 @@ class TrainerTest {
                 return n;
             }
 
-            public Map<String, Tensor> inputs(int[] idx, SplittableRandom rng) {
+            public Trainer.MiniBatch batch(int[] idx, SplittableRandom rng) {
                 float[] b = new float[idx.length * 64];
+                long[] l = new long[idx.length];
                 for (int i = 0; i < idx.length; i++) {
                     System.arraycopy(images, idx[i] * 64, b, i * 64, 64);
+                    l[i] = labels[idx[i]];
                 }
-                return Map.of("x", Tensor.of(b, idx.length, 1, 8, 8));
-            }
-
-            public Tensor labels(int[] idx) {
-                long[] b = new long[idx.length];
-                for (int i = 0; i < idx.length; i++) {
-                    b[i] = labels[idx[i]];
-                }
-                return Tensor.ofLongs(b, idx.length);
+                return new Trainer.MiniBatch(Map.of("x", Tensor.of(b, idx.length, 1, 8, 8)), Tensor.ofLongs(l, idx.length));
             }
         };
         List<String> trainable = Trainer.defaultTrainable(g);
@@ -175,7 +162,7 @@ class TrainerTest {
                 "running mean moved from its initial zeros");
         // The trained model in inference mode (running statistics) still classifies the training images.
         io.t2c.graph.Executor ex = new io.t2c.graph.Executor(t.model());
-        Tensor logits = ex.run(data.inputs(java.util.stream.IntStream.range(0, n).toArray(), null).get("x"));
+        Tensor logits = ex.run(data.batch(java.util.stream.IntStream.range(0, n).toArray(), null).inputs().get("x"));
         int correct = 0;
         for (int i = 0; i < n; i++) {
             int best = 0;
