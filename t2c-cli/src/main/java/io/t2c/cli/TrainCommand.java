@@ -18,7 +18,6 @@ import io.t2c.models.ModelConfig;
 import io.t2c.models.ModelZoo;
 import io.t2c.models.StateDicts;
 import io.t2c.tensor.T2cException;
-import io.t2c.tensor.Tensor;
 import io.t2c.tensor.kernel.Parallel;
 import java.nio.file.Path;
 import java.util.ArrayList;
