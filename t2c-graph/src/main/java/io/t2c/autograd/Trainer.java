@@ -5,6 +5,7 @@ import io.t2c.graph.op.OpRegistry;
 import io.t2c.tensor.DType;
 import io.t2c.tensor.T2cException;
 import io.t2c.tensor.Tensor;
+import io.t2c.tensor.ops.Reductions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -133,18 +134,11 @@ public final class Trainer {
     }
 
     private static int countCorrect(Tensor logits, Tensor labels) {
-        int classes = logits.dim(-1);
-        float[] s = logits.floats();
+        long[] predicted = Reductions.argMax(logits, -1, false, false).longs();
         long[] y = labels.longs();
         int correct = 0;
         for (int i = 0; i < y.length; i++) {
-            int best = 0;
-            for (int c = 1; c < classes; c++) {
-                if (s[i * classes + c] > s[i * classes + best]) {
-                    best = c;
-                }
-            }
-            correct += best == y[i] ? 1 : 0;
+            correct += predicted[i] == y[i] ? 1 : 0;
         }
         return correct;
     }

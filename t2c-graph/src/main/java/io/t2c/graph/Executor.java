@@ -21,7 +21,6 @@ import java.util.Set;
  */
 public final class Executor {
     private final Graph graph;
-    private final List<OpDef> ops = new ArrayList<>();
     /** Each node's forward specialised for its initializer inputs (packed conv weights, ...). */
     private final List<OpDef.Prepared> prepared = new ArrayList<>();
     /** For each node index, the values whose last reader it is (freed after it runs). */
@@ -31,7 +30,6 @@ public final class Executor {
         this.graph = graph;
         for (Node n : graph.nodes()) {
             OpDef op = registry.get(n.opType());
-            ops.add(op);
             List<Tensor> constants = new ArrayList<>();
             for (String in : n.inputs()) {
                 constants.add(in.isEmpty() ? null : graph.initializers().get(in));

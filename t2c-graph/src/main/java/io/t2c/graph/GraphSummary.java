@@ -19,7 +19,6 @@ public record GraphSummary(List<NodeSummary> nodes, long totalParameters, long t
         Map<String, TensorInfo> b = ShapeInference.infer(g, registry, 3);
         Map<String, TensorInfo> one = ShapeInference.infer(g, registry, 1);
         List<NodeSummary> out = new ArrayList<>();
-        long params = 0;
         long macs = 0;
         for (Node n : g.nodes()) {
             List<int[]> ins = new ArrayList<>();
@@ -52,8 +51,7 @@ public record GraphSummary(List<NodeSummary> nodes, long totalParameters, long t
             out.add(new NodeSummary(n.name(), displayOp(n), ins, outs, p, m));
             macs += m;
         }
-        params = g.parameterCount();
-        return new GraphSummary(out, params, macs);
+        return new GraphSummary(out, g.parameterCount(), macs);
     }
 
     /** The op type, with a fused output clamp shown as its activation ("Conv+Relu", "Conv+Clip"). */

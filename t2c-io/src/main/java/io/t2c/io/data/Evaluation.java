@@ -4,6 +4,7 @@ import io.t2c.graph.Executor;
 import io.t2c.graph.Value;
 import io.t2c.tensor.T2cException;
 import io.t2c.tensor.Tensor;
+import io.t2c.tensor.ops.Reductions;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.function.IntConsumer;
@@ -61,17 +62,11 @@ public final class Evaluation {
                 throw new T2cException("the model's output " + Arrays.toString(logits.shape()) + " is not one row of"
                         + " class scores per sample");
             }
-            float[] s = logits.cast(io.t2c.tensor.DType.FLOAT32).floats();
+            long[] best = Reductions.argMax(logits.cast(io.t2c.tensor.DType.FLOAT32), -1, false, false).longs();
             long[] labels = b.labels().longs();
             for (int i = 0; i < to - from; i++) {
-                int best = 0;
-                for (int c = 1; c < classes; c++) {
-                    if (s[i * classes + c] > s[i * classes + best]) {
-                        best = c;
-                    }
-                }
-                predictions[from + i] = best;
-                correct += best == labels[i] ? 1 : 0;
+                predictions[from + i] = (int) best[i];
+                correct += best[i] == labels[i] ? 1 : 0;
             }
             if (progress != null) {
                 progress.accept(to);
