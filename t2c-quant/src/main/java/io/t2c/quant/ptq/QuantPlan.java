@@ -1,0 +1,85 @@
+package io.t2c.quant.ptq;
+
+import io.t2c.graph.Graph;
+import io.t2c.graph.Node;
+import io.t2c.quant.Quantizer;
+import io.t2c.quant.QuantizerRegistry;
+import io.t2c.quant.Role;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Where quantizers go: on both inputs of every Conv, ConvTranspose, Gemm and MatMul — weights (initializers) and
+ * activations alike, so the first layer's image input, the classifier, and attention's Q·Kᵀ and P·V (MatMuls of two
+ * activations) are all quantized unless an override skips them. A value read by several such layers gets one
+ * quantizer, shared, as hardware stores it once.
+ */
+public record QuantPlan(List<Position> positions) {
+    /** Ops whose inputs are quantized: the ones that multiply. */
+    public static final Set<String> MULTIPLYING_OPS = Set.of("Conv", "ConvTranspose", "Gemm", "MatMul");
+
+    /**
+     * One quantizer: on {@code value}, a weight or activation, with its quantizer and bit width, whether codes are
+     * signed, the axis of a weight's output channels (−1 when not a weight of a known layout), and the layers that
+     * read it.
+     */
+    public record Position(String value, Role role, Quantizer quantizer, int bits, boolean signed, int channelAxis,
+                           List<String> consumers) {}
+
+    public static QuantPlan of(Graph g, PtqConfig config, QuantizerRegistry registry) {
+        Map<String, Position> byValue = new LinkedHashMap<>();
+        for (Node n : g.nodes()) {
+            if (!MULTIPLYING_OPS.contains(n.opType())) {
+                continue;
+            }
+            LayerOverride o = config.overrides().stream().filter(x -> x.matches(n.name())).findFirst().orElse(null);
+            if (o != null && o.skip()) {
+                continue;
+            }
+            for (int i = 0; i < 2 && i < n.inputs().size(); i++) {
+                String v = n.input(i);
+                Position old = byValue.get(v);
+                if (old != null) {
+                    List<String> readers = new ArrayList<>(old.consumers());
+                    readers.add(n.name());
+                    byValue.put(v, new Position(v, old.role(), old.quantizer(), old.bits(), old.signed(),
+                            old.channelAxis(), List.copyOf(readers)));
+                    continue;
+                }
+                boolean weight = g.initializers().containsKey(v);
+                Role role = weight ? Role.WEIGHT : Role.ACTIVATION;
+                String name = weight ? pick(o == null ? null : o.wq(), config.wq())
+                        : pick(o == null ? null : o.aq(), config.aq());
+                int bits = weight ? pick(o == null ? null : o.wbit(), config.wbit())
+                        : pick(o == null ? null : o.abit(), config.abit());
+                boolean signed = weight || !NonNegative.of(g, v);
+                int axis = weight ? weightChannelAxis(n, i, g.initializer(v).rank()) : -1;
+                byValue.put(v, new Position(v, role, registry.get(name), bits, signed, axis, List.of(n.name())));
+            }
+        }
+        return new QuantPlan(List.copyOf(byValue.values()));
+    }
+
+    /**
+     * The axis of a weight that indexes the layer's outputs: axis 0 of a Conv weight (O, I/g, kh, kw), axis 1 of a
+     * ConvTranspose weight (I, O/g, kh, kw), axis 0 of Gemm's B when transB (torch's Linear) else axis 1, the last
+     * axis of MatMul's right operand; for a constant left operand, the rows.
+     */
+    static int weightChannelAxis(Node n, int input, int rank) {
+        return switch (n.opType()) {
+            case "Conv" -> input == 1 ? 0 : -1;
+            case "ConvTranspose" -> input == 1 ? 1 : -1;
+            case "Gemm" -> input == 1 ? (n.attributes().getInt("transB", 0) != 0 ? 0 : 1)
+                    : (n.attributes().getInt("transA", 0) != 0 ? 1 : 0);
+            case "MatMul" -> input == 1 ? rank - 1 : Math.max(0, rank - 2);
+            default -> -1;
+        };
+    }
+
+    private static <T> T pick(T override, T dflt) {
+        return override != null ? override : dflt;
+    }
+}

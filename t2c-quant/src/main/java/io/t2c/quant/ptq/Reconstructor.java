@@ -1,0 +1,325 @@
+package io.t2c.quant.ptq;
+
+import io.t2c.autograd.Adam;
+import io.t2c.autograd.Backprop;
+import io.t2c.graph.Attributes;
+import io.t2c.graph.Graph;
+import io.t2c.graph.Node;
+import io.t2c.graph.Value;
+import io.t2c.graph.op.OpRegistry;
+import io.t2c.quant.FakeQuantOp;
+import io.t2c.quant.Quantizer;
+import io.t2c.tensor.DType;
+import io.t2c.tensor.Tensor;
+import io.t2c.tensor.ops.Elementwise;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reconstruction (AdaRound/BRECQ/QDrop style): walks the fake-quant graph in order, one unit at a time — a layer
+ * (a multiplying op and the quantizers just before it) or a block (the nodes between two points where a single
+ * value is live: a residual block, an attention or MLP block) — and fits the unit's learnable quantizer parameters
+ * (LSQ steps, AdaRound's α) so that the unit's output, fed with the quantized model's own input to the unit, matches
+ * the float model's output: mean squared error plus any quantizer regularizer, Adam with a cosine learning rate.
+ * Each unit is then run once over all calibration batches with its learned parameters, and the next unit starts
+ * from there, so errors of earlier units are seen and compensated by later ones.
+ */
+final class Reconstructor {
+    private final Graph floatGraph;
+    private final Graph quantGraph;
+    private final PtqConfig config;
+    private final List<Tensor> batches;
+    private final Runnable afterStep;
+    private final OpRegistry registry = OpRegistry.standard();
+    private final Map<String, Tensor> inits;
+    private final List<Node> nodes;
+
+    Reconstructor(Graph floatGraph, Graph quantGraph, PtqConfig config, List<Tensor> batches, Runnable afterStep) {
+        this.floatGraph = floatGraph;
+        this.quantGraph = quantGraph;
+        this.config = config;
+        this.batches = batches;
+        this.afterStep = afterStep;
+        this.inits = new LinkedHashMap<>();
+        quantGraph.initializers().forEach((k, v) -> inits.put(k, v.copy()));
+        this.nodes = new ArrayList<>(quantGraph.nodes());
+    }
+
+    /** Number of optimisation steps per unit. */
+    int stepsPerUnit() {
+        return config.iterations() > 0 ? config.iterations() : config.epochs() * batches.size();
+    }
+
+    /** The units that have something to learn, as [from, to) ranges of the quantized graph's node list. */
+    List<int[]> units() {
+        List<int[]> ranges = config.reconstruction() == PtqConfig.Reconstruction.BLOCK ? blocks() : layers();
+        return ranges.stream().filter(r -> !learnable(r).isEmpty()).toList();
+    }
+
+    Graph run() {
+        List<int[]> units = units();
+        Stepper quant = new Stepper(quantGraph, inits, batches);
+        Stepper reference = new Stepper(floatGraph, floatGraph.initializers(), batches);
+        for (int[] unit : units) {
+            quant.runUntil(unit[0]);
+            train(unit, quant, reference);
+            quant.runUntil(unit[1]);
+        }
+        return quantGraph.withNodes(nodes, inits);
+    }
+
+    private void train(int[] unit, Stepper quant, Stepper reference) {
+        List<Node> body = nodes.subList(unit[0], unit[1]);
+        Set<String> produced = new HashSet<>();
+        body.forEach(n -> produced.addAll(n.outputs()));
+        Set<String> unitInputs = new LinkedHashSet<>();
+        for (Node n : body) {
+            for (String v : n.inputs()) {
+                if (!v.isEmpty() && !produced.contains(v) && !inits.containsKey(v)) {
+                    unitInputs.add(v);
+                }
+            }
+        }
+        List<String> outputs = unitOutputs(unit, produced);
+        List<String> params = learnable(unit);
+        List<Node> lossNodes = new ArrayList<>();
+        List<Value> graphInputs = new ArrayList<>();
+        unitInputs.forEach(v -> graphInputs.add(new Value(v, DType.FLOAT32, null)));
+        String total = null;
+        for (String o : outputs) {
+            String t = "target:" + o;
+            graphInputs.add(new Value(t, DType.FLOAT32, null));
+            lossNodes.add(new Node("mse.sub:" + o, "Sub", List.of(o, t), List.of("mse.d:" + o), Attributes.EMPTY));
+            lossNodes.add(new Node("mse.sq:" + o, "Mul", List.of("mse.d:" + o, "mse.d:" + o), List.of("mse.s:" + o),
+                    Attributes.EMPTY));
+            lossNodes.add(new Node("mse.mean:" + o, "ReduceMean", List.of("mse.s:" + o), List.of("mse:" + o),
+                    Attributes.of("keepdims", 0L)));
+            if (total == null) {
+                total = "mse:" + o;
+            } else {
+                lossNodes.add(new Node("mse.add:" + o, "Add", List.of(total, "mse:" + o), List.of("mse.sum:" + o),
+                        Attributes.EMPTY));
+                total = "mse.sum:" + o;
+            }
+        }
+        Map<String, List<Tensor>> targets = new HashMap<>();
+        for (String o : outputs) {
+            targets.put(o, reference.valueOf(o));
+        }
+        Map<String, List<Tensor>> ins = new HashMap<>();
+        for (String v : unitInputs) {
+            ins.put(v, quant.valueOf(v));
+        }
+        int steps = stepsPerUnit();
+        Adam adam = Adam.adam(config.lr(), 0.9, 0.999, 1e-8, 0);
+        Map<String, Tensor> paramTensors = new LinkedHashMap<>();
+        params.forEach(p -> paramTensors.put(p, inits.get(p)));
+        for (int step = 0; step < steps; step++) {
+            int b = step % batches.size();
+            List<Node> trainNodes = new ArrayList<>();
+            for (Node n : body) {
+                trainNodes.add(isQuant(n) ? n.withAttributes(n.attributes().with("training", 1L)
+                        .with("seed", config.seed() * 1_000_003L + unit[0] * 7919L + step)) : n);
+            }
+            trainNodes.addAll(lossNodes);
+            Graph g = new Graph("reconstruct", graphInputs, List.of(new Value(total, DType.FLOAT32, new int[0])),
+                    trainNodes, inits, Map.of());
+            Map<String, Tensor> feed = new HashMap<>();
+            ins.forEach((v, list) -> feed.put(v, list.get(b)));
+            targets.forEach((o, list) -> feed.put("target:" + o, list.get(b)));
+            Map<String, Tensor> grads = new HashMap<>(Backprop.run(g, registry, feed, total, params).gradients());
+            double progress = steps <= 1 ? 1 : (double) step / (steps - 1);
+            for (Node n : trainNodes) {
+                if (isQuant(n)) {
+                    regularize(n, progress, grads);
+                }
+            }
+            adam.setLearningRate(config.lr() * 0.5 * (1 + Math.cos(Math.PI * step / steps)));
+            adam.step(paramTensors, grads);
+            afterStep.run();
+        }
+    }
+
+    /** Adds a quantizer's own regularizer gradient (AdaRound's rounding term) to the step's gradients. */
+    private void regularize(Node n, double progress, Map<String, Tensor> grads) {
+        List<Tensor> args = new ArrayList<>();
+        args.add(null);
+        for (int i = 1; i < n.inputs().size(); i++) {
+            args.add(inits.get(n.input(i)));
+        }
+        var ctx = FakeQuantOp.context(n, args);
+        Map<String, Tensor> byParam = new HashMap<>();
+        FakeQuantOp.quantizer(n).regularize(ctx, progress, byParam);
+        for (int i = 3; i < n.inputs().size(); i++) {
+            String extra = n.attributes().getStrings("extras")[i - 3];
+            Tensor g = byParam.get(extra);
+            if (g != null) {
+                grads.merge(n.input(i), g, Elementwise::add);
+            }
+        }
+    }
+
+    /** Values made in the unit and read after it (or graph outputs). */
+    private List<String> unitOutputs(int[] unit, Set<String> produced) {
+        Set<String> out = new LinkedHashSet<>();
+        for (int k = unit[1]; k < nodes.size(); k++) {
+            for (String v : nodes.get(k).inputs()) {
+                if (produced.contains(v)) {
+                    out.add(v);
+                }
+            }
+        }
+        quantGraph.outputs().stream().map(Value::name).filter(produced::contains).forEach(out::add);
+        return new ArrayList<>(out);
+    }
+
+    /** Learnable parameters of the quantizers in a range: LSQ-style steps and extras such as AdaRound's α. */
+    private List<String> learnable(int[] range) {
+        List<String> params = new ArrayList<>();
+        for (Node n : nodes.subList(range[0], range[1])) {
+            if (!isQuant(n)) {
+                continue;
+            }
+            Quantizer q = FakeQuantOp.quantizer(n);
+            if (q.learnsScale()) {
+                params.add(n.input(1));
+            }
+            for (int i = 3; i < n.inputs().size(); i++) {
+                params.add(n.input(i));
+            }
+        }
+        return params;
+    }
+
+    /** One range per multiplying op: the op and the quantizer nodes directly before it that feed it. */
+    private List<int[]> layers() {
+        List<int[]> out = new ArrayList<>();
+        for (int k = 0; k < nodes.size(); k++) {
+            Node n = nodes.get(k);
+            if (!QuantPlan.MULTIPLYING_OPS.contains(n.opType())) {
+                continue;
+            }
+            int from = k;
+            while (from > 0 && isQuant(nodes.get(from - 1)) && n.inputs().contains(nodes.get(from - 1).output(0))) {
+                from--;
+            }
+            out.add(new int[] {from, k + 1});
+        }
+        return out;
+    }
+
+    /**
+     * Ranges between the points where exactly one computed value is live (the graph narrows to one tensor):
+     * residual, attention and MLP blocks, and single layers on a plain chain.
+     */
+    private List<int[]> blocks() {
+        int n = nodes.size();
+        Map<String, Integer> producedAt = new HashMap<>();
+        quantGraph.inputs().forEach(v -> producedAt.put(v.name(), -1));
+        for (int k = 0; k < n; k++) {
+            for (String v : nodes.get(k).outputs()) {
+                producedAt.put(v, k);
+            }
+        }
+        Map<String, Integer> lastUse = new HashMap<>();
+        for (int k = 0; k < n; k++) {
+            for (String v : nodes.get(k).inputs()) {
+                if (producedAt.containsKey(v)) {
+                    lastUse.put(v, k);
+                }
+            }
+        }
+        quantGraph.outputs().forEach(v -> lastUse.put(v.name(), n));
+        int[] live = new int[n];
+        lastUse.forEach((v, last) -> {
+            for (int k = Math.max(0, producedAt.get(v)); k < last && k < n; k++) {
+                live[k]++;
+            }
+        });
+        List<int[]> out = new ArrayList<>();
+        int from = 0;
+        for (int k = 0; k < n; k++) {
+            if ((live[k] == 1 && !isQuant(nodes.get(k))) || k == n - 1) {
+                out.add(new int[] {from, k + 1});
+                from = k + 1;
+            }
+        }
+        return out;
+    }
+
+    private static boolean isQuant(Node n) {
+        return n.opType().equals(FakeQuantOp.NAME);
+    }
+
+    /**
+     * Runs a graph node by node over all calibration batches, keeping each value until its last reader has run.
+     * {@link #valueOf} runs as far as needed to produce a value. Constants come from {@code constants}: the learned
+     * parameters, as they are now, for the quantized graph.
+     */
+    private final class Stepper {
+        private final List<Node> order;
+        private final Map<String, Tensor> constants;
+        private final Map<String, List<Tensor>> env = new HashMap<>();
+        private final Map<String, Integer> lastUse = new HashMap<>();
+        private int next;
+
+        Stepper(Graph graph, Map<String, Tensor> constants, List<Tensor> inputBatches) {
+            this.order = graph.nodes();
+            this.constants = constants;
+            env.put(graph.inputs().get(0).name(), inputBatches);
+            for (int k = 0; k < order.size(); k++) {
+                for (String v : order.get(k).inputs()) {
+                    lastUse.put(v, k);
+                }
+            }
+            graph.outputs().forEach(v -> lastUse.put(v.name(), Integer.MAX_VALUE));
+        }
+
+        List<Tensor> valueOf(String v) {
+            while (!env.containsKey(v)) {
+                if (next >= order.size()) {
+                    throw new IllegalStateException("value " + v + " is never produced");
+                }
+                step(order.get(next));
+            }
+            return env.get(v);
+        }
+
+        void runUntil(int to) {
+            while (next < to) {
+                step(order.get(next));
+            }
+        }
+
+        private void step(Node n) {
+            var op = registry.get(n.opType());
+            List<List<Tensor>> outs = new ArrayList<>();
+            n.outputs().forEach(o -> outs.add(new ArrayList<>()));
+            for (int b = 0; b < batches.size(); b++) {
+                List<Tensor> args = new ArrayList<>();
+                for (String v : n.inputs()) {
+                    args.add(v.isEmpty() ? null : constants.containsKey(v) ? constants.get(v) : env.get(v).get(b));
+                }
+                List<Tensor> r = op.forward(n, args);
+                for (int k = 0; k < outs.size() && k < r.size(); k++) {
+                    outs.get(k).add(r.get(k));
+                }
+            }
+            for (int k = 0; k < outs.size(); k++) {
+                env.put(n.output(k), outs.get(k));
+            }
+            for (String v : n.inputs()) {
+                if (lastUse.getOrDefault(v, -1) <= next) {
+                    env.remove(v);
+                }
+            }
+            next++;
+        }
+    }
+}
