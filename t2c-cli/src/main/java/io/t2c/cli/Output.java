@@ -10,7 +10,7 @@ import java.util.Map;
  * JSON object and the human output goes to stderr (DESIGN.md §5).
  */
 final class Output {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final PrintWriter out;
     private final PrintWriter human;

@@ -319,7 +319,8 @@ public final class ModelBundle {
         return out;
     }
 
-    private static void deleteRecursively(Path p) throws IOException {
+    /** Deletes a file or folder tree; nothing when absent. */
+    public static void deleteRecursively(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;
         }
