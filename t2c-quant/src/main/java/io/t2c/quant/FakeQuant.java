@@ -3,6 +3,7 @@ package io.t2c.quant;
 import io.t2c.tensor.DType;
 import io.t2c.tensor.T2cException;
 import io.t2c.tensor.Tensor;
+import java.util.Arrays;
 
 /**
  * The arithmetic every quantizer shares: quantize, dequantize, fake-quantize (both at once) and the gradients of
@@ -86,6 +87,13 @@ public final class FakeQuant {
      * bound {@code qmin − zp} or {@code qmax − zp} outside it, with {@code v = x/Δ}.
      */
     public static float[] lsqScaleGradient(QuantSpec spec, Tensor x, Tensor gradY, double gradScale) {
+        double[] perGranule = new double[spec.scale().length];
+        Arrays.fill(perGranule, gradScale);
+        return lsqScaleGradient(spec, x, gradY, perGranule);
+    }
+
+    /** {@link #lsqScaleGradient(QuantSpec, Tensor, Tensor, double)} with one gradient scale per granule. */
+    public static float[] lsqScaleGradient(QuantSpec spec, Tensor x, Tensor gradY, double[] gradScale) {
         requireCalibrated(spec);
         float[] in = x.floats();
         float[] gy = gradY.floats();
@@ -108,7 +116,7 @@ public final class FakeQuant {
         }
         float[] out = new float[acc.length];
         for (int g = 0; g < out.length; g++) {
-            out[g] = (float) (acc[g] * gradScale);
+            out[g] = (float) (acc[g] * gradScale[g]);
         }
         return out;
     }
