@@ -105,7 +105,9 @@ public final class FakeQuant {
             int zp = spec.zeroPoint()[g];
             double code = spec.rounding().round(v) + zp;
             double d;
-            if (code < spec.qmin()) {
+            if (spec.bits() == 1) {
+                d = in[i] < 0 ? -1 : 1;  // binary: x̂ = ±Δ, so ∂x̂/∂Δ is the sign
+            } else if (code < spec.qmin()) {
                 d = spec.qmin() - zp;
             } else if (code > spec.qmax()) {
                 d = spec.qmax() - zp;

@@ -53,7 +53,8 @@ public final class Percentile implements Quantizer {
 
     @Override
     public String description() {
-        return "range from the " + (100 - percentile) + "-th to the " + percentile + "-th percentile, per "
+        return String.format(Locale.ROOT, "range from the %.4g-th to the %.4g-th percentile, per ", 100 - percentile,
+                percentile)
                 + kind.name().toLowerCase(Locale.ROOT);
     }
 

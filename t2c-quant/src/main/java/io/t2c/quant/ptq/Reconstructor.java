@@ -31,6 +31,7 @@ import java.util.Set;
  * from there, so errors of earlier units are seen and compensated by later ones.
  */
 final class Reconstructor {
+    private static final float MIN_STEP = 1e-8f;
     private final Graph floatGraph;
     private final Graph quantGraph;
     private final PtqConfig config;
@@ -142,7 +143,33 @@ final class Reconstructor {
             }
             adam.setLearningRate(config.lr() * 0.5 * (1 + Math.cos(Math.PI * step / steps)));
             adam.step(paramTensors, grads);
+            keepStepsPositive(body);
             afterStep.run();
+        }
+        snapPowerOfTwoSteps(body);
+    }
+
+    /** A learned step must stay a step: an optimizer overshoot below zero is pulled back to a tiny positive value. */
+    private void keepStepsPositive(List<Node> body) {
+        for (Node n : body) {
+            if (isQuant(n) && FakeQuantOp.quantizer(n).learnsScale()) {
+                float[] s = inits.get(n.input(1)).floats();
+                for (int i = 0; i < s.length; i++) {
+                    s[i] = Math.max(s[i], MIN_STEP);
+                }
+            }
+        }
+    }
+
+    /** Power-of-two specs learn in the reals and are rounded to 2^k (in the log domain) when the unit is done. */
+    private void snapPowerOfTwoSteps(List<Node> body) {
+        for (Node n : body) {
+            if (isQuant(n) && n.attributes().getLong("power_of_two", 0) != 0 && FakeQuantOp.quantizer(n).learnsScale()) {
+                float[] s = inits.get(n.input(1)).floats();
+                for (int i = 0; i < s.length; i++) {
+                    s[i] = io.t2c.quant.QuantSpec.nearestPowerOfTwo(s[i]);
+                }
+            }
         }
     }
 
