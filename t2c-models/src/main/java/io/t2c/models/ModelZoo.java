@@ -28,6 +28,8 @@ import java.util.function.Function;
  * <tr><td>bert_base</td><td>HF BertForSequenceClassification (bert-base-uncased)</td><td>2 labels</td></tr>
  * <tr><td>resnet20, vgg_small, mobilenet_v1_x0_5, vit_tiny_patch4_32</td><td>small-input variants</td>
  *     <td>10 classes, RGB 32×32</td></tr>
+ * <tr><td>vgg_small_x0_25, vit_mini_patch4</td><td>smaller still: the sizes shipped trained (8 MB for all four)</td>
+ *     <td>10 classes, RGB 32×32</td></tr>
  * <tr><td>bert_mini</td><td>HF, 4 layers × 256 (google/bert_uncased_L-4_H-256_A-4)</td><td>2 labels</td></tr>
  * </table>
  * For BERT models {@link ModelConfig#numClasses()} is the number of labels and the image fields are ignored.
@@ -63,9 +65,13 @@ public final class ModelZoo {
                 c -> Berts.build("bert_base", Berts.BASE, c.numClasses(), c.seed()));
         add("resnet20", "CIFAR ResNet-20, option-B shortcuts", small, ResNets::resnet20);
         add("vgg_small", "VGG-small 128-128-M-256-256-M-512-512-M + fc, BN", small, Vggs::vggSmall);
+        add("vgg_small_x0_25", "VGG-small at quarter width, 32-32-M-64-64-M-128-128-M + fc, BN", small,
+                Vggs::vggSmallQuarter);
         add("mobilenet_v1_x0_5", "MobileNet-V1 ×0.5, stem stride 1 for 32×32", small, MobileNets::mobilenetV1Small);
         add("vit_tiny_patch4_32", "ViT-Ti width and depth, 4×4 patches, 32×32", small,
                 c -> VisionTransformers.build("vit_tiny_patch4_32", VisionTransformers.TINY_4, c));
+        add("vit_mini_patch4", "ViT with 6 blocks, 96 wide, 3 heads, MLP 288, 4×4 patches", small,
+                c -> VisionTransformers.build("vit_mini_patch4", VisionTransformers.MINI_4, c));
         add("bert_mini", "HF BERT-mini: 4 layers, 256 wide, 4 heads", twoLabels,
                 c -> Berts.build("bert_mini", Berts.MINI, c.numClasses(), c.seed()));
     }

@@ -30,6 +30,8 @@ public final class VisionTransformers {
     public static final Spec BASE_16 = new Spec(16, 768, 12, 12, 3072);
     /** ViT-Tiny width and depth with 4×4 patches, for 32×32 (or 28×28) images. */
     public static final Spec TINY_4 = new Spec(4, 192, 12, 3, 768);
+    /** A ViT small enough to ship trained (0.57 M parameters): 6 blocks, 96 wide, 3 heads, MLP 288, 4×4 patches. */
+    public static final Spec MINI_4 = new Spec(4, 96, 6, 3, 288);
 
     public static Graph build(String arch, Spec s, ModelConfig c) {
         if (c.imageSize() % s.patchSize() != 0) {

@@ -52,6 +52,10 @@ class ModelZooTest {
         PARAMETERS.put("mobilenet_v1_x0_5", 823_722L);
         PARAMETERS.put("vit_tiny_patch4_32", 5_362_762L);
         PARAMETERS.put("bert_mini", 11_171_074L);
+        // ours, counted by hand: convs 286,560 + BN 896 + fc 128·4·4·10+10
+        PARAMETERS.put("vgg_small_x0_25", 307_946L);
+        // patch 4,704 + cls 96 + pos 65·96 + 6 blocks × 93,312 + norm 192 + head 970
+        PARAMETERS.put("vit_mini_patch4", 572_074L);
     }
 
     /**
