@@ -1,5 +1,6 @@
 package io.t2c.quant;
 
+import io.t2c.quant.algo.AdaRound;
 import io.t2c.quant.algo.MinMax;
 import io.t2c.tensor.T2cException;
 import java.util.ArrayList;
@@ -36,7 +37,8 @@ public final class QuantizerRegistry {
     }
 
     public static List<Quantizer> builtIns() {
-        return List.of(MinMax.perTensor(), MinMax.perChannel(), MinMax.perToken());
+        return List.of(MinMax.perTensor(), MinMax.perChannel(), MinMax.perToken(), AdaRound.perChannel(),
+                AdaRound.perTensor());
     }
 
     private static QuantizerRegistry withServices(List<Quantizer> builtIns) {
