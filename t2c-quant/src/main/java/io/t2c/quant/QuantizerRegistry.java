@@ -2,6 +2,7 @@ package io.t2c.quant;
 
 import io.t2c.quant.algo.AdaRound;
 import io.t2c.quant.algo.MinMax;
+import io.t2c.quant.algo.MxInt;
 import io.t2c.tensor.T2cException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -38,7 +39,7 @@ public final class QuantizerRegistry {
 
     public static List<Quantizer> builtIns() {
         return List.of(MinMax.perTensor(), MinMax.perChannel(), MinMax.perToken(), AdaRound.perChannel(),
-                AdaRound.perTensor());
+                AdaRound.perTensor(), new MxInt());
     }
 
     private static QuantizerRegistry withServices(List<Quantizer> builtIns) {
