@@ -175,7 +175,7 @@ public final class AdaRound implements Quantizer {
     }
 
     /**
-     * ∂loss/∂α = gradY·Δ·h'(α), zero where h or the code range clamps. This is the derivative of the soft (training)
+     * ∂loss/∂α = gradY·Δ·h'(α), zero where h clamps or the code lies outside [qmin, qmax]. This is the derivative of the soft (training)
      * forward, the only one with a useful gradient; the hard forward is piecewise constant. The weight itself is
      * frozen during reconstruction, but x still gets the clipped straight-through estimate for callers that ask.
      */
@@ -190,7 +190,9 @@ public final class AdaRound implements Quantizer {
         for (int i = 0; i < v.length; i++) {
             int g = idx.granule(i);
             double code = Math.floor((double) v[i] / spec.scale()[g]) + h(alpha[i]) + spec.zeroPoint()[g];
-            if (code > spec.qmin() && code < spec.qmax()) {
+            // Inclusive, as torch.clamp's gradient: the channel's largest weight starts exactly on qmax and must
+            // stay free to round down.
+            if (code >= spec.qmin() && code <= spec.qmax()) {
                 ga[i] = (float) (gy[i] * spec.scale()[g] * hGradient(alpha[i]));
             }
         }
