@@ -18,11 +18,11 @@ public final class FakeQuant {
         requireCalibrated(spec);
         float[] in = x.floats();
         float[] out = new float[in.length];
-        Granularity.Indexer idx = spec.granularity().indexer(x.shape());
-        for (int i = 0; i < in.length; i++) {
-            int g = idx.granule(i);
-            out[i] = spec.dequantize(spec.quantize(in[i], g), g);
-        }
+        spec.granularity().forEachRun(x.shape(), (g, from, to) -> {
+            for (int i = from; i < to; i++) {
+                out[i] = spec.dequantize(spec.quantize(in[i], g), g);
+            }
+        });
         return Tensor.of(out, x.shape());
     }
 
@@ -31,10 +31,11 @@ public final class FakeQuant {
         requireCalibrated(spec);
         float[] in = x.floats();
         int[] out = new int[in.length];
-        Granularity.Indexer idx = spec.granularity().indexer(x.shape());
-        for (int i = 0; i < in.length; i++) {
-            out[i] = spec.quantize(in[i], idx.granule(i));
-        }
+        spec.granularity().forEachRun(x.shape(), (g, from, to) -> {
+            for (int i = from; i < to; i++) {
+                out[i] = spec.quantize(in[i], g);
+            }
+        });
         return Tensor.ofInts(out, x.shape());
     }
 
@@ -63,11 +64,11 @@ public final class FakeQuant {
         float[] in = x.floats();
         float[] gy = gradY.floats();
         float[] gx = new float[in.length];
-        Granularity.Indexer idx = spec.granularity().indexer(x.shape());
-        for (int i = 0; i < in.length; i++) {
-            int g = idx.granule(i);
-            gx[i] = inRange(spec, in[i], g) ? gy[i] : 0f;
-        }
+        spec.granularity().forEachRun(x.shape(), (g, from, to) -> {
+            for (int i = from; i < to; i++) {
+                gx[i] = inRange(spec, in[i], g) ? gy[i] : 0f;
+            }
+        });
         return Tensor.of(gx, x.shape());
     }
 

@@ -14,6 +14,7 @@ import io.t2c.graph.op.Family;
 import io.t2c.graph.op.Op;
 import io.t2c.graph.op.OpDef;
 import io.t2c.graph.op.OpProvider;
+import io.t2c.quant.algo.AdaRound;
 import io.t2c.tensor.DType;
 import io.t2c.tensor.T2cException;
 import io.t2c.tensor.Tensor;
@@ -29,7 +30,7 @@ import java.util.Map;
  * broadcasts against x ({@link Granularity#paramShape}), usually initializers, so calibration writes them and
  * training learns them like any other parameter. Forward is the quantizer's {@link Quantizer#simulate}; backward its
  * {@link Quantizer#backward}. {@code training = 1} marks a training step (AdaRound's soft rounding, QDrop's random
- * drop); {@code seed} seeds that step's random choices.
+ * drop); {@code seed} seeds that step's random choices; {@code round_reg_weight} is AdaRound's λ.
  */
 public final class FakeQuantOp extends Op {
     public static final String NAME = "FakeQuant";
@@ -48,7 +49,8 @@ public final class FakeQuantOp extends Op {
                 optional("narrow", INT, 0L), optional("granularity", STRING, "tensor"), optional("axis", INT, 0L),
                 optional("group_size", INT, 0L), optional("rounding", STRING, "half-even"),
                 optional("power_of_two", INT, 0L), optional("extras", STRINGS, null), optional("training", INT, 0L),
-                optional("seed", INT, 0L), optional("drop_prob", FLOAT, 0.5));
+                optional("seed", INT, 0L), optional("drop_prob", FLOAT, 0.5),
+                optional(AdaRound.WEIGHT_ATTRIBUTE, FLOAT, AdaRound.DEFAULT_REGULARIZER_WEIGHT));
     }
 
     @Override

@@ -103,6 +103,51 @@ public record Granularity(Kind kind, int axis, int groupSize) {
         };
     }
 
+    /**
+     * Visits the elements of a tensor of shape {@code x} as runs of consecutive (row-major) elements that share a
+     * granule — a channel's spatial map, a token's features, a group — on all cores. Runs are disjoint, so a body
+     * that writes only its own elements gives the same result for any thread count.
+     */
+    public void forEachRun(int[] x, RunBody body) {
+        int n = 1;
+        for (int d : x) {
+            n *= d;
+        }
+        final int total = n;
+        switch (kind) {
+            case TENSOR -> io.t2c.tensor.kernel.Parallel.forRange(total, 1 << 14, (from, to) -> body.run(0, from, to));
+            case CHANNEL, TOKEN -> {
+                int a = axisIn(x.length);
+                int inner = flatFrom(x, a + 1);
+                int count = x[a];
+                int runs = inner == 0 ? 0 : total / inner;
+                io.t2c.tensor.kernel.Parallel.forRange(runs, Math.max(1, (1 << 14) / Math.max(1, inner)), (from, to) -> {
+                    for (int r = from; r < to; r++) {
+                        body.run(r % count, r * inner, (r + 1) * inner);
+                    }
+                });
+            }
+            case GROUP -> {
+                int a = axisIn(x.length);
+                int row = flatFrom(x, a);
+                int blocks = Math.ceilDiv(row, groupSize);
+                int runs = row == 0 ? 0 : total / row * blocks;
+                io.t2c.tensor.kernel.Parallel.forRange(runs, Math.max(1, (1 << 14) / groupSize), (from, to) -> {
+                    for (int r = from; r < to; r++) {
+                        int start = (r / blocks) * row + (r % blocks) * groupSize;
+                        body.run(r, start, Math.min(start + groupSize, (r / blocks + 1) * row));
+                    }
+                });
+            }
+        }
+    }
+
+    /** One run of elements [from, to) of one granule. */
+    @FunctionalInterface
+    public interface RunBody {
+        void run(int granule, int from, int to);
+    }
+
     /** Number of granules for a tensor of shape {@code x}. */
     public int count(int[] x) {
         int n = 1;

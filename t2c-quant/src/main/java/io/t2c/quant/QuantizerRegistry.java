@@ -1,8 +1,10 @@
 package io.t2c.quant;
 
+import io.t2c.quant.algo.AdaRound;
 import io.t2c.quant.algo.Lsq;
 import io.t2c.quant.algo.MinMax;
 import io.t2c.quant.algo.Mse;
+import io.t2c.quant.algo.MxInt;
 import io.t2c.quant.algo.Percentile;
 import io.t2c.quant.algo.QDrop;
 import io.t2c.tensor.T2cException;
@@ -41,7 +43,8 @@ public final class QuantizerRegistry {
 
     public static List<Quantizer> builtIns() {
         return List.of(MinMax.perTensor(), MinMax.perChannel(), MinMax.perToken(), Mse.perTensor(), Mse.perChannel(),
-                Percentile.perTensor(), Lsq.perTensor(), Lsq.perToken(), QDrop.perTensor(), QDrop.perToken());
+                Percentile.perTensor(), Lsq.perTensor(), Lsq.perToken(), QDrop.perTensor(), QDrop.perToken(),
+                AdaRound.perChannel(), AdaRound.perTensor(), new MxInt());
     }
 
     private static QuantizerRegistry withServices(List<Quantizer> builtIns) {

@@ -7,6 +7,7 @@ import io.t2c.quant.Quantizer;
 import io.t2c.quant.Ranges;
 import io.t2c.quant.Role;
 import io.t2c.tensor.Tensor;
+import io.t2c.tensor.kernel.Parallel;
 import java.util.Locale;
 
 /**
@@ -69,21 +70,29 @@ public final class Mse implements Quantizer {
      * candidate.
      */
     public static Choice search(QuantSpec template, float[] values, double lo, double hi) {
-        Choice best = null;
-        float[] scale = new float[1];
-        int[] zeroPoint = new int[1];
-        for (int i = 0; i < CANDIDATES; i++) {
-            double shrink = 1 - SHRINK_STEP * i;
-            double candidateLo = lo * shrink;
-            double candidateHi = hi * shrink;
-            Ranges.choose(template, candidateLo, candidateHi, scale, zeroPoint, 0);
-            QuantSpec candidate = template.withValues(scale.clone(), zeroPoint.clone());
-            double loss = reconstructionLoss(candidate, values);
-            if (best == null || loss < best.loss()) {
-                best = new Choice(candidateLo, candidateHi, scale[0], zeroPoint[0], i, loss);
+        float[] scales = new float[CANDIDATES];
+        int[] zeroPoints = new int[CANDIDATES];
+        double[] losses = new double[CANDIDATES];
+        // Candidates are independent: score them on all cores; the choice below is made in candidate order.
+        Parallel.forRange(CANDIDATES, 1, (from, to) -> {
+            float[] scale = new float[1];
+            int[] zeroPoint = new int[1];
+            for (int i = from; i < to; i++) {
+                double shrink = 1 - SHRINK_STEP * i;
+                Ranges.choose(template, lo * shrink, hi * shrink, scale, zeroPoint, 0);
+                scales[i] = scale[0];
+                zeroPoints[i] = zeroPoint[0];
+                losses[i] = reconstructionLoss(template.withValues(scale.clone(), zeroPoint.clone()), values);
+            }
+        });
+        int best = 0;
+        for (int i = 1; i < CANDIDATES; i++) {
+            if (losses[i] < losses[best]) {
+                best = i;
             }
         }
-        return best;
+        double shrink = 1 - SHRINK_STEP * best;
+        return new Choice(lo * shrink, hi * shrink, scales[best], zeroPoints[best], best, losses[best]);
     }
 
     /** {@code mean |x̂ − x|^2.4} of a single-granule spec over values, in double precision. */

@@ -8,13 +8,13 @@ import java.util.Arrays;
 /**
  * What a search-based calibrator keeps of the calibration data, per granule: the exact running min and max of
  * everything seen, and a bounded uniform sample of the values (reservoir sampling, Vitter's algorithm R). A granule
- * keeps every value up to {@code max(MIN_PER_GRANULE, BUDGET / granules)} values, at most {@code MAX_PER_GRANULE}:
- * a weight's output channel or a per-tensor activation of a few batches is kept whole, and a per-channel activation
- * position holds at most about four megabytes. Replacement draws come from {@link CounterRandom} keyed by the granule
+ * keeps every value up to {@code max(MIN_PER_GRANULE, BUDGET / granules)} values, at most {@code MAX_PER_GRANULE}
+ * (16,384): a weight's output channel is usually kept whole, and an activation is sampled — enough to rank 100
+ * candidate ranges, and small enough that the search costs less than the calibration forward passes. Replacement draws come from {@link CounterRandom} keyed by the granule
  * and the value's arrival number, so the sample depends only on the data and the order of the batches.
  */
 final class ObservedValues {
-    static final int MAX_PER_GRANULE = 1 << 18;
+    static final int MAX_PER_GRANULE = 1 << 14;
     static final int MIN_PER_GRANULE = 2048;
     static final int BUDGET = 1 << 20;
     private static final long RESERVOIR_SEED = 0x7432_6351L;

@@ -192,12 +192,17 @@ final class Reconstructor {
         }
     }
 
-    /** Values made in the unit and read after it (or graph outputs). */
+    /**
+     * Values made in the unit and read after it (or graph outputs), except quantized copies (a quantizer's output
+     * read by a later layer too): they have no float counterpart to match and are judged through that layer.
+     */
     private List<String> unitOutputs(int[] unit, Set<String> produced) {
+        Set<String> quantized = new HashSet<>();
+        nodes.subList(unit[0], unit[1]).stream().filter(Reconstructor::isQuant).forEach(n -> quantized.add(n.output(0)));
         Set<String> out = new LinkedHashSet<>();
         for (int k = unit[1]; k < nodes.size(); k++) {
             for (String v : nodes.get(k).inputs()) {
-                if (produced.contains(v)) {
+                if (produced.contains(v) && !quantized.contains(v)) {
                     out.add(v);
                 }
             }
