@@ -6,6 +6,7 @@ import io.t2c.quant.Quantizer;
 import io.t2c.quant.QuantizerRegistry;
 import io.t2c.quant.Role;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,12 +15,18 @@ import java.util.Set;
 /**
  * Where quantizers go: on both inputs of every Conv, ConvTranspose, Gemm and MatMul — weights (initializers) and
  * activations alike, so the first layer's image input, the classifier, and attention's Q·Kᵀ and P·V (MatMuls of two
- * activations) are all quantized unless an override skips them. A value read by several such layers gets one
- * quantizer, shared, as hardware stores it once.
+ * activations) are all quantized unless an override skips them — and on the outputs of residual adds,
+ * concatenations and average pools. A quantized value has one quantizer and every reader reads the quantized value
+ * (except layers an override skips), as the integer model stores it once.
  */
 public record QuantPlan(List<Position> positions) {
     /** Ops whose inputs are quantized: the ones that multiply. */
     public static final Set<String> MULTIPLYING_OPS = Set.of("Conv", "ConvTranspose", "Gemm", "MatMul");
+    /**
+     * Ops whose outputs are quantized too: they merge or average integer operands into a new tensor the integer
+     * model stores (a residual sum, a concatenation, a pooled map), so the value needs a scale of its own.
+     */
+    public static final Set<String> STORED_OPS = Set.of("Add", "Sub", "Concat", "AveragePool", "GlobalAveragePool");
 
     /**
      * One quantizer: on {@code value}, a weight or activation, with its quantizer and bit width, whether codes are
@@ -31,36 +38,46 @@ public record QuantPlan(List<Position> positions) {
 
     public static QuantPlan of(Graph g, PtqConfig config, QuantizerRegistry registry) {
         Map<String, Position> byValue = new LinkedHashMap<>();
+        Set<String> skipped = new HashSet<>();
         for (Node n : g.nodes()) {
-            if (!MULTIPLYING_OPS.contains(n.opType())) {
-                continue;
-            }
             LayerOverride o = config.overrides().stream().filter(x -> x.matches(n.name())).findFirst().orElse(null);
             if (o != null && o.skip()) {
+                skipped.add(n.name());
                 continue;
             }
-            for (int i = 0; i < 2 && i < n.inputs().size(); i++) {
-                String v = n.input(i);
-                Position old = byValue.get(v);
-                if (old != null) {
-                    List<String> readers = new ArrayList<>(old.consumers());
-                    readers.add(n.name());
-                    byValue.put(v, new Position(v, old.role(), old.quantizer(), old.bits(), old.signed(),
-                            old.channelAxis(), List.copyOf(readers)));
-                    continue;
+            if (MULTIPLYING_OPS.contains(n.opType())) {
+                for (int i = 0; i < 2 && i < n.inputs().size(); i++) {
+                    String v = n.input(i);
+                    if (!byValue.containsKey(v)) {
+                        byValue.put(v, position(g, config, registry, o, n, i, v));
+                    }
                 }
-                boolean weight = g.initializers().containsKey(v);
-                Role role = weight ? Role.WEIGHT : Role.ACTIVATION;
-                String name = weight ? pick(o == null ? null : o.wq(), config.wq())
-                        : pick(o == null ? null : o.aq(), config.aq());
-                int bits = weight ? pick(o == null ? null : o.wbit(), config.wbit())
-                        : pick(o == null ? null : o.abit(), config.abit());
-                boolean signed = weight || !NonNegative.of(g, v);
-                int axis = weight ? weightChannelAxis(n, i, g.initializer(v).rank()) : -1;
-                byValue.put(v, new Position(v, role, registry.get(name), bits, signed, axis, List.of(n.name())));
+            } else if (STORED_OPS.contains(n.opType()) && !byValue.containsKey(n.output(0))) {
+                byValue.put(n.output(0), position(g, config, registry, o, n, -1, n.output(0)));
             }
         }
-        return new QuantPlan(List.copyOf(byValue.values()));
+        List<Position> positions = new ArrayList<>();
+        for (Position p : byValue.values()) {
+            List<String> readers = g.consumers(p.value()).stream().map(Node::name)
+                    .filter(r -> !skipped.contains(r)).toList();
+            if (!readers.isEmpty()) {
+                positions.add(new Position(p.value(), p.role(), p.quantizer(), p.bits(), p.signed(), p.channelAxis(),
+                        readers));
+            }
+        }
+        return new QuantPlan(List.copyOf(positions));
+    }
+
+    /** A new position on {@code v}, read by (or, for input −1, written by) node n; readers are filled in later. */
+    private static Position position(Graph g, PtqConfig config, QuantizerRegistry registry, LayerOverride o, Node n,
+                                     int input, String v) {
+        boolean weight = g.initializers().containsKey(v);
+        Role role = weight ? Role.WEIGHT : Role.ACTIVATION;
+        String name = weight ? pick(o == null ? null : o.wq(), config.wq()) : pick(o == null ? null : o.aq(), config.aq());
+        int bits = weight ? pick(o == null ? null : o.wbit(), config.wbit()) : pick(o == null ? null : o.abit(), config.abit());
+        boolean signed = weight || !NonNegative.of(g, v);
+        int axis = weight ? weightChannelAxis(n, input, g.initializer(v).rank()) : -1;
+        return new Position(v, role, registry.get(name), bits, signed, axis, List.of());
     }
 
     /**
