@@ -17,8 +17,10 @@ import io.t2c.io.data.Evaluation;
 import io.t2c.models.ModelConfig;
 import io.t2c.models.ModelZoo;
 import io.t2c.models.StateDicts;
+import io.t2c.quant.qat.Qat;
 import io.t2c.tensor.T2cException;
 import io.t2c.tensor.kernel.Parallel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,8 +43,13 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "ARCH", description = "zoo architecture, e.g. resnet20, vgg_small, mobilenet_v1_x0_5, vit_tiny_patch4_32")
+    @Parameters(paramLabel = "ARCH", description = "zoo architecture (e.g. resnet20, vgg_small_x0_25, mobilenet_v1_x0_5,"
+            + " vit_mini_patch4), or a model bundle / ONNX file whose weights training starts from")
     String arch;
+
+    @Option(names = "--qat", paramLabel = "CONFIG", description = "quantization-aware training: place and calibrate the"
+            + " quantizers of this PTQ config (YAML) on the trained float MODEL given as ARCH, then train through them")
+    Path qat;
 
     @Option(names = "--data", defaultValue = "fashion-mnist:train", description = "training data (default ${DEFAULT-VALUE})")
     String data;
@@ -101,15 +108,18 @@ final class TrainCommand implements Callable<Integer> {
         Dataset train = Datasets.open(data);
         Dataset test = evalData.equals("none") ? null : Datasets.open(evalData);
         int[] shape = train.sampleShape();
-        ModelConfig config = new ModelConfig(train.numClasses(), shape[0], shape[1], seed);
-        ModelZoo.entry(arch); // a clear error for an unknown architecture
-        Graph model = ModelZoo.build(arch, config);
-        List<String> trainable = new ArrayList<>();
-        StateDicts.of(model).keySet().forEach(k -> {
-            if (!StateDicts.isBuffer(k)) {
-                trainable.add(k);
-            }
-        });
+        Graph start = startingModel(new ModelConfig(train.numClasses(), shape[0], shape[1], seed));
+        Graph model;
+        List<String> trainable;
+        if (qat != null) {
+            Qat.Prepared p = Qat.prepare(start, train, QuantConfigFile.read(qat));
+            model = p.model();
+            trainable = p.trainable();
+        } else {
+            model = start;
+            trainable = Trainer.defaultTrainable(model);
+        }
+        String archName = model.metadata().getOrDefault("arch", model.name());
         int stepsPerEpoch = (train.size() + batch - 1) / batch;
         Trainer trainer = new Trainer(model, trainable, optimizer(), schedule(stepsPerEpoch), labelSmoothing, seed,
                 OpRegistry.standard());
@@ -127,8 +137,9 @@ final class TrainCommand implements Callable<Integer> {
             }
         };
         var w = o.human();
-        w.printf("training %s (%,d parameters) on %s (%,d samples), %d epochs, batch %d, %s, %d threads%n", arch,
-                StateDicts.parameterCount(model), train.name(), train.size(), epochs, batch, optimizerName,
+        w.printf("training %s%s (%,d parameters) on %s (%,d samples), %d epochs, batch %d, %s, %d threads%n", archName,
+                qat == null ? "" : " through quantizers of " + qat, StateDicts.parameterCount(model), train.name(),
+                train.size(), epochs, batch, optimizerName,
                 Parallel.threads());
         w.flush();
         Table table = new Table("epoch", "loss", "train top-1", "test top-1", "lr", "time").numeric(0, 1, 2, 3, 4, 5);
@@ -138,7 +149,7 @@ final class TrainCommand implements Callable<Integer> {
             Progress bar = new Progress(spec.commandLine().getErr(), "epoch " + (e + 1) + "/" + epochs, train.size());
             Trainer.EpochStats st = trainer.epoch(e, source, batch,
                     (done, total, loss, acc) -> bar.update(done, String.format("loss %.4f acc %.2f%%", loss, 100 * acc)));
-            Graph current = trainer.model().withMetadata("arch", arch);
+            Graph current = trainer.model().withMetadata("arch", archName);
             if (test != null) {
                 testAcc = Evaluation.top1(new Executor(current), test, 0, 256, null).accuracy();
             }
@@ -160,7 +171,7 @@ final class TrainCommand implements Callable<Integer> {
         w.println("saved " + out);
         w.flush();
         Map<String, Object> r = new LinkedHashMap<>();
-        r.put("arch", arch);
+        r.put("arch", archName);
         r.put("dataset", train.name());
         r.put("epochs", epochs);
         r.put("test_top1", test == null ? null : testAcc);
@@ -171,7 +182,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private Graph provenance(Graph g, int epochsDone, double testAcc) {
-        return g.withMetadata("train.command", "t2c train " + arch + " --data " + data + " --epochs " + epochs
+        return g.withMetadata("train.command", "t2c train " + arch + (qat == null ? "" : " --qat " + qat) + " --data " + data + " --epochs " + epochs
                         + " --batch " + batch + " --optimizer " + optimizerName + " --lr " + lr + " --momentum " + momentum
                         + (nesterov ? " --nesterov" : "") + " --weight-decay " + weightDecay + " --schedule " + schedule
                         + " --warmup-epochs " + warmupEpochs + " --label-smoothing " + labelSmoothing + " --augment "
@@ -180,6 +191,21 @@ final class TrainCommand implements Callable<Integer> {
                 .withMetadata("train.threads", Integer.toString(Parallel.threads()))
                 .withMetadata("eval.dataset", evalData)
                 .withMetadata("eval.top1", Double.toString(testAcc));
+    }
+
+    /** The zoo architecture with fresh weights, or the model file ARCH names (required for --qat). */
+    private Graph startingModel(ModelConfig config) {
+        Path file = Path.of(arch);
+        if (Files.exists(file)) {
+            return ModelFiles.load(file);
+        }
+        if (qat != null) {
+            throw new T2cException("--qat fine-tunes trained float weights: give a model bundle or ONNX file as ARCH"
+                    + " (e.g. ./t2c train models/resnet20_fmnist --qat configs/resnet20_lsq.yaml --out ...), not '"
+                    + arch + "'");
+        }
+        ModelZoo.entry(arch); // a clear error for an unknown architecture
+        return ModelZoo.build(arch, config);
     }
 
     private Optimizer optimizer() {

@@ -89,7 +89,7 @@ public final class Trainer {
             Map<String, Tensor> feed = new LinkedHashMap<>(mb.inputs());
             Tensor labels = mb.labels();
             feed.put(training.labels(), labels);
-            Backprop.Result r = Backprop.run(g, registry, feed, training.loss(), trainable);
+            Backprop.Result r = Backprop.run(seeded(g, step), registry, feed, training.loss(), trainable);
             optimizer.setLearningRate(schedule.at(step++));
             optimizer.step(params, r.gradients());
             for (Map.Entry<String, String> e : training.runningStats().entrySet()) {
@@ -106,6 +106,19 @@ public final class Trainer {
         }
         return new EpochStats(epoch, lossSum / Math.max(1, seen), (double) correct / Math.max(1, seen), seen,
                 (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** The graph with every {@code seed} attribute set for this step, so random choices differ step by step. */
+    private Graph seeded(Graph g, int stepIndex) {
+        if (g.nodes().stream().noneMatch(n -> n.attributes().has(TrainingGraph.SEED))) {
+            return g;
+        }
+        List<io.t2c.graph.Node> nodes = new ArrayList<>();
+        for (io.t2c.graph.Node n : g.nodes()) {
+            nodes.add(n.attributes().has(TrainingGraph.SEED)
+                    ? n.withAttributes(n.attributes().with(TrainingGraph.SEED, seed * 1_000_003L + stepIndex)) : n);
+        }
+        return g.withNodes(nodes, g.initializers());
     }
 
     /** The inference graph with the current parameters (copies, safe to keep while training goes on). */

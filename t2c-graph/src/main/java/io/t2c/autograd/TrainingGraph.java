@@ -13,12 +13,19 @@ import java.util.Map;
 /**
  * Turns an inference graph (a classifier with one logits output) into the graph a training step runs:
  * every BatchNormalization switches to training mode (batch statistics) and gains two outputs, its updated running
- * mean and variance (the variance updated with the unbiased batch variance, as PyTorch does); a SoftmaxCrossEntropyLoss node reads the logits and an INT64 {@code labels} input.
+ * mean and variance; every node with a {@code training} attribute gets {@code training = 1} (the variance updated with the unbiased batch variance, as PyTorch does); a SoftmaxCrossEntropyLoss node reads the logits and an INT64 {@code labels} input.
  * The running-stat outputs map back to the initializers they replace ({@link #runningStats}).
  */
 public record TrainingGraph(Graph graph, String loss, String logits, String labels, Map<String, String> runningStats) {
     public static final String LABELS = "labels";
     public static final String LOSS = "loss";
+    /**
+     * A node attribute by which an op that behaves differently in training (a fake quantizer's soft rounding or
+     * random drop) learns that it is training; the graph sets it to 1. A {@link #SEED} attribute gets a fresh value
+     * every step from the {@link Trainer}.
+     */
+    public static final String TRAINING = "training";
+    public static final String SEED = "seed";
 
     public static TrainingGraph of(Graph model, double labelSmoothing) {
         if (model.outputs().size() != 1) {
@@ -36,6 +43,8 @@ public record TrainingGraph(Graph graph, String loss, String logits, String labe
                 running.put(var, n.input(4));
                 nodes.add(new Node(n.name(), n.opType(), n.inputs(), List.of(n.output(0), mean, var),
                         n.attributes().with("training_mode", 1L).with("running_var_unbiased", 1L)));
+            } else if (n.attributes().has(TRAINING)) {
+                nodes.add(n.withAttributes(n.attributes().with(TRAINING, 1L)));
             } else {
                 nodes.add(n);
             }

@@ -126,7 +126,7 @@ public final class FakeQuantOp extends Op {
                 "bits", (long) t.bits(), "signed", t.signed() ? 1L : 0L, "narrow", t.narrow() ? 1L : 0L,
                 "granularity", t.granularity().id(), "axis", (long) t.granularity().axis(),
                 "group_size", (long) t.granularity().groupSize(), "rounding", t.rounding().id(),
-                "power_of_two", t.powerOfTwo() ? 1L : 0L);
+                "power_of_two", t.powerOfTwo() ? 1L : 0L, "training", 0L, "seed", 0L);
         return extras.isEmpty() ? a : a.with("extras", extras.toArray(String[]::new));
     }
 
