@@ -9,10 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.t2c.io.bundle.ModelBundle;
+import io.t2c.quant.QuantizerRegistry;
 import io.t2c.quant.ptq.PtqConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,6 +75,19 @@ class PtqCommandTest {
         assertEquals(8, read.overrides().get(0).wbit());
         Files.writeString(c, QuantConfigFile.write(read));
         assertEquals(read, QuantConfigFile.read(c));
+    }
+
+    @Test
+    void everyShippedConfigReadsAndNamesKnownQuantizers() throws IOException {
+        try (var files = Files.list(Path.of("..", "configs"))) {
+            List<Path> yamls = files.filter(p -> p.toString().endsWith(".yaml")).toList();
+            assertTrue(yamls.size() >= 20, "configs/: one per shipped model and method");
+            for (Path y : yamls) {
+                PtqConfig c = QuantConfigFile.read(y);
+                QuantizerRegistry.standard().get(c.wq());
+                QuantizerRegistry.standard().get(c.aq());
+            }
+        }
     }
 
     @Test
