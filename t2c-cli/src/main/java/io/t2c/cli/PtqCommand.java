@@ -95,6 +95,13 @@ final class PtqCommand implements Callable<Integer> {
     @Option(names = "--rounding", description = "half-even, half-up, half-away or floor (default half-even)")
     String rounding;
 
+    @Option(names = "--cle", description = "cross-layer equalization of Conv→ReLU→Conv pairs before calibrating")
+    boolean cle;
+
+    @Option(names = "--bias-correction", description = "empirical bias correction: shift each layer's bias by the mean"
+            + " difference between its float and quantized pre-activations on the calibration data")
+    boolean biasCorrection;
+
     @Option(names = "--skip", paramLabel = "GLOB", description = "leave layers whose name matches unquantized (repeatable)")
     List<String> skip = new ArrayList<>();
 
@@ -190,7 +197,8 @@ final class PtqCommand implements Callable<Integer> {
                 or(samples, base.numSamples()), or(batch, base.batchSize()),
                 recon == null ? base.reconstruction() : reconstruction(recon), or(lr, base.lr()),
                 or(epochs, base.epochs()), or(iters, base.iterations()),
-                rounding == null ? base.rounding() : Rounding.parse(rounding), base.dropProb(), overrides,
+                rounding == null ? base.rounding() : Rounding.parse(rounding), base.dropProb(),
+                cle || base.crossLayerEqualization(), biasCorrection || base.biasCorrection(), overrides,
                 or(seed, base.seed()));
     }
 

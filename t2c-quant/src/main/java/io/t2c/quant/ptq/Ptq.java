@@ -6,6 +6,7 @@ import io.t2c.io.data.Batches;
 import io.t2c.io.data.Dataset;
 import io.t2c.io.onnx.OnnxImporter;
 import io.t2c.quant.QuantizerRegistry;
+import io.t2c.quant.transform.CrossLayerEqualization;
 import io.t2c.tensor.T2cException;
 import io.t2c.tensor.Tensor;
 import java.util.ArrayList;
@@ -14,8 +15,9 @@ import java.util.Map;
 
 /**
  * Post-training quantization of a float classifier: prepare (fold BatchNorm into convolutions and activations into
- * output clamps, as the integer model will have them), plan where quantizers go, calibrate them on a seeded random
- * subset of the calibration data, insert them into the graph, and reconstruct. The result is a fake-quant graph: a
+ * output clamps, as the integer model will have them; optionally equalize ranges across layers), plan where
+ * quantizers go, calibrate them on a seeded random subset of the calibration data, insert them into the graph, and
+ * reconstruct (and optionally correct biases). The result is a fake-quant graph: a
  * plain graph with {@code FakeQuant} nodes that runs, trains, saves and loads like any other.
  */
 public final class Ptq {
@@ -39,6 +41,9 @@ public final class Ptq {
 
     public static Result run(Graph floatModel, Dataset calibration, PtqConfig config, Listener listener) {
         Graph g = prepare(floatModel);
+        if (config.crossLayerEqualization()) {
+            g = new CrossLayerEqualization().apply(g).graph();
+        }
         if (g.inputs().size() != 1) {
             throw new T2cException("PTQ needs a single-input model; " + g.name() + " has " + g.inputs().size());
         }
@@ -53,7 +58,7 @@ public final class Ptq {
         Map<String, Calibration.Result> calibrated = Calibration.run(g, plan, config, batches, listener::advance);
         Graph quantized = QuantizedGraph.build(g, calibrated);
         long t1 = System.nanoTime();
-        if (config.reconstruction() != PtqConfig.Reconstruction.NONE) {
+        if (config.reconstruction() != PtqConfig.Reconstruction.NONE || config.biasCorrection()) {
             Reconstructor r = new Reconstructor(g, quantized, config, batches, listener::advance);
             listener.stage("reconstruct", r.units().size() * r.stepsPerUnit());
             quantized = r.run();

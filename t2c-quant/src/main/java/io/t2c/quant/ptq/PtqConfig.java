@@ -8,11 +8,13 @@ import java.util.List;
  * Everything a post-training quantization run needs: the weight and activation quantizers and their bit widths,
  * how many calibration samples in which batch size, the reconstruction (none, layer-wise or block-wise; Adam with a
  * cosine learning rate over {@code epochs} passes of the calibration batches, or a fixed number of
- * {@code iterations} when positive), per-layer overrides and the seed of every random choice.
+ * {@code iterations} when positive), cross-layer equalization before and empirical bias correction during the run,
+ * per-layer overrides and the seed of every random choice.
  */
 public record PtqConfig(String wq, String aq, int wbit, int abit, int numSamples, int batchSize,
                         Reconstruction reconstruction, double lr, int epochs, int iterations, Rounding rounding,
-                        double dropProb, List<LayerOverride> overrides, long seed) {
+                        double dropProb, boolean crossLayerEqualization, boolean biasCorrection,
+                        List<LayerOverride> overrides, long seed) {
     public enum Reconstruction { NONE, LAYER, BLOCK }
 
     public PtqConfig {
@@ -34,22 +36,22 @@ public record PtqConfig(String wq, String aq, int wbit, int abit, int numSamples
     /** Torch2Chip's shipped recipe: 1024 calibration images in batches of 64, Adam lr 1e-3, one pass per layer. */
     public static PtqConfig defaults(String wq, String aq, int wbit, int abit) {
         return new PtqConfig(wq, aq, wbit, abit, 1024, 64, Reconstruction.LAYER, 1e-3, 1, 0, Rounding.HALF_EVEN, 0.5,
-                List.of(), 0);
+                false, false, List.of(), 0);
     }
 
     public PtqConfig withReconstruction(Reconstruction r) {
         return new PtqConfig(wq, aq, wbit, abit, numSamples, batchSize, r, lr, epochs, iterations, rounding, dropProb,
-                overrides, seed);
+                crossLayerEqualization, biasCorrection, overrides, seed);
     }
 
     public PtqConfig withSamples(int n, int batch) {
         return new PtqConfig(wq, aq, wbit, abit, n, batch, reconstruction, lr, epochs, iterations, rounding, dropProb,
-                overrides, seed);
+                crossLayerEqualization, biasCorrection, overrides, seed);
     }
 
     public PtqConfig withOverrides(List<LayerOverride> o) {
         return new PtqConfig(wq, aq, wbit, abit, numSamples, batchSize, reconstruction, lr, epochs, iterations,
-                rounding, dropProb, o, seed);
+                rounding, dropProb, crossLayerEqualization, biasCorrection, o, seed);
     }
 
     /** The run's folder name under {@code ptq/}: {@code <wq>_<aq>}. */

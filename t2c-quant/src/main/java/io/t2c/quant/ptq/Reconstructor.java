@@ -6,6 +6,7 @@ import io.t2c.graph.Attributes;
 import io.t2c.graph.Graph;
 import io.t2c.graph.Node;
 import io.t2c.graph.Value;
+import io.t2c.graph.op.FusedClamp;
 import io.t2c.graph.op.OpRegistry;
 import io.t2c.quant.FakeQuantOp;
 import io.t2c.quant.Quantizer;
@@ -59,18 +60,26 @@ final class Reconstructor {
 
     /** The units that have something to learn, as [from, to) ranges of the quantized graph's node list. */
     List<int[]> units() {
+        if (config.reconstruction() == PtqConfig.Reconstruction.NONE) {
+            return List.of();
+        }
         List<int[]> ranges = config.reconstruction() == PtqConfig.Reconstruction.BLOCK ? blocks() : layers();
         return ranges.stream().filter(r -> !learnable(r).isEmpty()).toList();
     }
 
     Graph run() {
         List<int[]> units = units();
-        Stepper quant = new Stepper(quantGraph, inits, batches);
-        Stepper reference = new Stepper(floatGraph, floatGraph.initializers(), batches);
+        Stepper reference = new Stepper(floatGraph, floatGraph.initializers(), batches,
+                config.biasCorrection() ? floatInputsOfLayers() : Map.of(), null);
+        Stepper quant = new Stepper(quantGraph, inits, batches, Map.of(),
+                config.biasCorrection() ? (n, args) -> correctBias(n, args, reference) : null);
         for (int[] unit : units) {
             quant.runUntil(unit[0]);
             train(unit, quant, reference);
             quant.runUntil(unit[1]);
+        }
+        if (config.biasCorrection()) {
+            quant.runUntil(nodes.size());
         }
         return quantGraph.withNodes(nodes, inits);
     }
@@ -290,6 +299,61 @@ final class Reconstructor {
     }
 
     /**
+     * Empirical bias correction (as in AIMET): just before the quantized layer runs, the mean difference per output
+     * channel between the float layer's pre-activation on float inputs and the quantized layer's on quantized inputs,
+     * over the calibration batches, is added to the bias, so the quantized layer's outputs are unbiased on average.
+     * Layers without a bias or without a constant weight are left as they are.
+     */
+    private void correctBias(Node n, List<List<Tensor>> quantArgs, Stepper reference) {
+        Node f = floatGraph.nodes().stream().filter(x -> x.name().equals(n.name())).findFirst().orElse(null);
+        if (f == null || n.inputs().size() < 3 || n.input(2).isEmpty() || !inits.containsKey(n.input(2))
+                || !floatGraph.initializers().containsKey(f.input(1))) {
+            return;
+        }
+        var op = registry.get(n.opType());
+        Node quantPre = withoutClamp(n);
+        Node floatPre = withoutClamp(f);
+        float[] bias = inits.get(n.input(2)).floats();
+        double[] diff = new double[bias.length];
+        long perChannel = 0;
+        List<Tensor> floatInputs = reference.valueOf(f.input(0));
+        for (int b = 0; b < batches.size(); b++) {
+            float[] q = op.forward(quantPre, quantArgs.get(b)).get(0).floats();
+            Tensor yf = op.forward(floatPre, List.of(floatInputs.get(b), floatGraph.initializer(f.input(1)),
+                    floatGraph.initializer(f.input(2)))).get(0);
+            float[] y = yf.floats();
+            boolean channelsFirst = n.opType().startsWith("Conv");
+            int channels = bias.length;
+            int inner = channelsFirst ? y.length / (yf.dim(0) * channels) : 1;
+            for (int i = 0; i < y.length; i++) {
+                int c = channelsFirst ? (i / inner) % channels : i % channels;
+                diff[c] += y[i] - q[i];
+            }
+            perChannel += y.length / channels;
+        }
+        reference.release(f.input(0));
+        for (int c = 0; c < bias.length; c++) {
+            bias[c] += (float) (diff[c] / perChannel);
+        }
+    }
+
+    /** Float inputs of the layers bias correction will visit, with how many such layers read each. */
+    private Map<String, Integer> floatInputsOfLayers() {
+        Map<String, Integer> keep = new HashMap<>();
+        for (Node n : floatGraph.nodes()) {
+            if (QuantPlan.MULTIPLYING_OPS.contains(n.opType()) && n.inputs().size() > 2 && !n.input(2).isEmpty()
+                    && floatGraph.initializers().containsKey(n.input(1))) {
+                keep.merge(n.input(0), 1, Integer::sum);
+            }
+        }
+        return keep;
+    }
+
+    private static Node withoutClamp(Node n) {
+        return n.withAttributes(n.attributes().without(FusedClamp.MIN).without(FusedClamp.MAX));
+    }
+
+    /**
      * Runs a graph node by node over all calibration batches, keeping each value until its last reader has run.
      * {@link #valueOf} runs as far as needed to produce a value. Constants come from {@code constants}: the learned
      * parameters, as they are now, for the quantized graph.
@@ -299,11 +363,20 @@ final class Reconstructor {
         private final Map<String, Tensor> constants;
         private final Map<String, List<Tensor>> env = new HashMap<>();
         private final Map<String, Integer> lastUse = new HashMap<>();
+        private final Map<String, Integer> held;
+        private final LayerHook beforeLayer;
         private int next;
 
-        Stepper(Graph graph, Map<String, Tensor> constants, List<Tensor> inputBatches) {
+        /**
+         * {@code held}: values kept past their last reader until {@link #release}d that many times;
+         * {@code beforeLayer}: called with a multiplying node and its arguments per batch just before it runs.
+         */
+        Stepper(Graph graph, Map<String, Tensor> constants, List<Tensor> inputBatches, Map<String, Integer> held,
+                LayerHook beforeLayer) {
             this.order = graph.nodes();
             this.constants = constants;
+            this.held = new HashMap<>(held);
+            this.beforeLayer = beforeLayer;
             env.put(graph.inputs().get(0).name(), inputBatches);
             for (int k = 0; k < order.size(); k++) {
                 for (String v : order.get(k).inputs()) {
@@ -329,16 +402,33 @@ final class Reconstructor {
             }
         }
 
+        /** Lets go of a held value once every holder is done with it. */
+        void release(String v) {
+            if (held.merge(v, -1, Integer::sum) <= 0) {
+                held.remove(v);
+                if (lastUse.getOrDefault(v, -1) < next) {
+                    env.remove(v);
+                }
+            }
+        }
+
         private void step(Node n) {
             var op = registry.get(n.opType());
             List<List<Tensor>> outs = new ArrayList<>();
             n.outputs().forEach(o -> outs.add(new ArrayList<>()));
+            List<List<Tensor>> argsPerBatch = new ArrayList<>();
             for (int b = 0; b < batches.size(); b++) {
                 List<Tensor> args = new ArrayList<>();
                 for (String v : n.inputs()) {
                     args.add(v.isEmpty() ? null : constants.containsKey(v) ? constants.get(v) : env.get(v).get(b));
                 }
-                List<Tensor> r = op.forward(n, args);
+                argsPerBatch.add(args);
+            }
+            if (beforeLayer != null && QuantPlan.MULTIPLYING_OPS.contains(n.opType())) {
+                beforeLayer.visit(n, argsPerBatch);
+            }
+            for (int b = 0; b < batches.size(); b++) {
+                List<Tensor> r = op.forward(n, argsPerBatch.get(b));
                 for (int k = 0; k < outs.size() && k < r.size(); k++) {
                     outs.get(k).add(r.get(k));
                 }
@@ -347,11 +437,17 @@ final class Reconstructor {
                 env.put(n.output(k), outs.get(k));
             }
             for (String v : n.inputs()) {
-                if (lastUse.getOrDefault(v, -1) <= next) {
+                if (lastUse.getOrDefault(v, -1) <= next && !held.containsKey(v)) {
                     env.remove(v);
                 }
             }
             next++;
         }
+    }
+
+    /** Called before a multiplying node runs, with its arguments for each calibration batch. */
+    @FunctionalInterface
+    private interface LayerHook {
+        void visit(Node n, List<List<Tensor>> argsPerBatch);
     }
 }

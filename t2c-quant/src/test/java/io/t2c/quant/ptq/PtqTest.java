@@ -68,4 +68,60 @@ class PtqTest {
         List<Node> fq = q.nodes().stream().filter(n -> n.opType().equals(FakeQuantOp.NAME)).toList();
         assertTrue(fq.stream().allMatch(n -> n.attributes().getInt("bits", 0) == 4));
     }
+
+    @Test
+    void biasCorrectionLeavesTheFirstLayerUnbiasedOnTheCalibrationData() {
+        Dataset train = Datasets.open("fashion-mnist:train");
+        Graph fp = Ptq.prepare(OnnxImporter.load(EXAMPLE));
+        PtqConfig base = PtqConfig.defaults("minmax_channel", "minmax", 4, 4).withSamples(256, 64)
+                .withReconstruction(PtqConfig.Reconstruction.NONE);
+        PtqConfig corrected = new PtqConfig(base.wq(), base.aq(), 4, 4, 256, 64, PtqConfig.Reconstruction.NONE,
+                base.lr(), 1, 0, base.rounding(), 0.5, false, true, List.of(), 0);
+        Graph plain = Ptq.run(fp, train, base, Ptq.Listener.NONE).model();
+        Graph fixed = Ptq.run(fp, train, corrected, Ptq.Listener.NONE).model();
+        Node first = fp.nodes().stream().filter(n -> n.opType().equals("Conv")).findFirst().orElseThrow();
+        String bias = first.input(2);
+        List<io.t2c.tensor.Tensor> batches = Ptq.calibrationBatches(train, corrected);
+        double before = meanBias(fp, plain, first.name(), batches);
+        double after = meanBias(fp, fixed, first.name(), batches);
+        assertTrue(!java.util.Arrays.equals(plain.initializer(bias).floats(), fixed.initializer(bias).floats()));
+        assertTrue(before > 1e-4, "4-bit quantization biases the first layer: " + before);
+        assertTrue(after < before * 1e-2, "mean |float − quant| per channel: " + before + " → " + after);
+    }
+
+    /** Mean over channels of |mean over the calibration data of (float − quantized) pre-activation| of one conv. */
+    static double meanBias(Graph fp, Graph q, String conv, List<io.t2c.tensor.Tensor> batches) {
+        Node fNode = fp.nodes().stream().filter(n -> n.name().equals(conv)).findFirst().orElseThrow();
+        Node qNode = q.nodes().stream().filter(n -> n.name().equals(conv)).findFirst().orElseThrow();
+        String fOut = "probe.f";
+        String qOut = "probe.q";
+        Graph fProbe = probe(fp, fNode, fOut);
+        Graph qProbe = probe(q, qNode, qOut);
+        int channels = fp.initializer(fNode.input(2)).size();
+        double[] diff = new double[channels];
+        long count = 0;
+        for (io.t2c.tensor.Tensor b : batches) {
+            io.t2c.tensor.Tensor yf = new Executor(fProbe).run(java.util.Map.of(fp.inputs().get(0).name(), b)).get(fOut);
+            io.t2c.tensor.Tensor yq = new Executor(qProbe).run(java.util.Map.of(q.inputs().get(0).name(), b)).get(qOut);
+            int inner = yf.size() / (yf.dim(0) * channels);
+            for (int i = 0; i < yf.size(); i++) {
+                diff[(i / inner) % channels] += yf.floats()[i] - yq.floats()[i];
+            }
+            count += yf.size() / channels;
+        }
+        double sum = 0;
+        for (double d : diff) {
+            sum += Math.abs(d / count);
+        }
+        return sum / channels;
+    }
+
+    /** The graph with a copy of {@code layer} minus its clamp, writing {@code out}, as the only output. */
+    static Graph probe(Graph g, Node layer, String out) {
+        List<Node> nodes = new java.util.ArrayList<>(g.nodes());
+        nodes.add(new Node("probe", layer.opType(), layer.inputs(), List.of(out),
+                layer.attributes().without("clamp_min").without("clamp_max")));
+        return new Graph(g.name(), g.inputs(), List.of(new io.t2c.graph.Value(out, io.t2c.tensor.DType.FLOAT32, null)),
+                nodes, g.initializers(), g.metadata());
+    }
 }
