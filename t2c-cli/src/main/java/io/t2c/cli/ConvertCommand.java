@@ -73,10 +73,10 @@ final class ConvertCommand implements Callable<Integer> {
         if (samples < 1) {
             throw new T2cException("--samples must be at least 1, got " + samples);
         }
+        LowerToInteger.Options options = new LowerToInteger.Options(requantBits, Rounding.parse(rounding));
         Path source = ptqModel();
         Graph fakeQuant = ModelBundle.read(source);
-        Graph integer = LowerToInteger.run(fakeQuant, new LowerToInteger.Options(requantBits,
-                Rounding.parse(rounding)));
+        Graph integer = LowerToInteger.run(fakeQuant, options);
         Path target = writeAtomically(integer);
         Dataset test = Datasets.open(data);
         int n = limit > 0 ? Math.min(limit, test.size()) : test.size();
