@@ -1,0 +1,494 @@
+package io.t2c.convert;
+
+import io.t2c.graph.Attributes;
+import io.t2c.graph.Node;
+import io.t2c.quant.Rounding;
+import io.t2c.tensor.DType;
+import io.t2c.tensor.T2cException;
+import io.t2c.tensor.Tensor;
+import io.t2c.tensor.kernel.GemmS8;
+import io.t2c.tensor.kernel.Kernels;
+import io.t2c.tensor.kernel.Parallel;
+import java.util.Arrays;
+
+/**
+ * The fast path of the integer ops: im2col plus the int8 GEMM of {@link Kernels#get()} (Vector API where
+ * available) when codes fit in 8 bits and the accumulator bound proves int32 cannot overflow, else a long-accumulating
+ * GEMM that checks every accumulator against its declared width; batches (and rows) on all cores. Results must equal
+ * {@link ReferenceExecutor} bit for bit; it shares no code with this class.
+ */
+final class FastKernels {
+    private FastKernels() {}
+
+    static Tensor quantize(Node node, Tensor x) {
+        Attributes a = node.attributes();
+        double scale = a.getDouble(IntegerOps.SCALE, 1);
+        long zp = a.getLong(IntegerOps.ZERO_POINT, 0);
+        long lo = a.getLong(IntegerOps.Y_MIN, 0);
+        long hi = a.getLong(IntegerOps.Y_MAX, 0);
+        Rounding r = Rounding.parse(a.getString(IntegerOps.ROUNDING, "half-even"));
+        float[] v = x.floats();
+        int[] q = new int[v.length];
+        Parallel.forRange(v.length, 1 << 14, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                double c = r.round(v[i] / scale) + zp;
+                q[i] = (int) Math.max(lo, Math.min(hi, c));
+            }
+        });
+        return Tensor.ofInts(q, x.shape());
+    }
+
+    static Tensor dequantize(Node node, Tensor x) {
+        Attributes a = node.attributes();
+        double[] scale = a.getDoubles(IntegerOps.SCALE);
+        long zp = a.getLong(IntegerOps.ZERO_POINT, 0);
+        long[] v = IntegerOps.longs(node, x);
+        int[] shape = x.shape();
+        int axis = Math.floorMod(a.getInt(IntegerOps.Y_AXIS, 1), shape.length);
+        int inner = inner(shape, axis);
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            double s = scale.length == 1 ? scale[0] : scale[(i / inner) % shape[axis]];
+            out[i] = (float) ((v[i] - zp) * s);
+        }
+        return Tensor.of(out, shape);
+    }
+
+    static Tensor add(Node node, Tensor a, Tensor b) {
+        if (!Arrays.equals(a.shape(), b.shape())) {
+            throw new T2cException("node " + node.label() + ": operands must have equal shapes, got "
+                    + Arrays.toString(a.shape()) + " and " + Arrays.toString(b.shape()));
+        }
+        Attributes at = node.attributes();
+        Requant rq = Requant.of(node);
+        long[] ma = at.getLongs(IntegerOps.A_MULTIPLIER);
+        long[] mb = at.getLongs(IntegerOps.B_MULTIPLIER);
+        long za = at.getLong(IntegerOps.X_ZERO_POINT, 0);
+        long zb = at.getLong(IntegerOps.B_ZERO_POINT, 0);
+        long[] x = IntegerOps.longs(node, a);
+        long[] y = IntegerOps.longs(node, b);
+        int[] shape = a.shape();
+        int axis = Math.floorMod(at.getInt(IntegerOps.Y_AXIS, 1), shape.length);
+        int inner = inner(shape, axis);
+        int channels = shape[axis];
+        int[] out = new int[x.length];
+        Parallel.forRange(x.length, 1 << 14, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int c = ma.length == 1 ? 0 : (i / inner) % channels;
+                long sum = (x[i] - za) * ma[c] + (y[i] - zb) * mb[c];
+                out[i] = (int) rq.apply(sum, c);
+            }
+        });
+        return Tensor.ofInts(out, shape);
+    }
+
+    static Tensor requantize(Node node, Tensor x) {
+        Requant rq = Requant.of(node);
+        long zx = node.attributes().getLong(IntegerOps.X_ZERO_POINT, 0);
+        long[] v = IntegerOps.longs(node, x);
+        int[] shape = x.shape();
+        int axis = Math.floorMod(node.attributes().getInt(IntegerOps.Y_AXIS, 1), shape.length);
+        int inner = inner(shape, axis);
+        int[] out = new int[v.length];
+        Parallel.forRange(v.length, 1 << 14, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int c = rq.multiplier().length == 1 ? 0 : (i / inner) % shape[axis];
+                out[i] = (int) rq.apply(v[i] - zx, c);
+            }
+        });
+        return Tensor.ofInts(out, shape);
+    }
+
+    static Tensor averagePool(Node node, Tensor x) {
+        PoolGeometry g = PoolGeometry.of(node, x.shape());
+        Requant rq = Requant.of(node);
+        long zx = node.attributes().getLong(IntegerOps.X_ZERO_POINT, 0);
+        boolean includePad = node.attributes().getInt("count_include_pad", 0) != 0;
+        long[] v = IntegerOps.longs(node, x);
+        int planeIn = g.inH() * g.inW();
+        int planeOut = g.outH() * g.outW();
+        int[] out = new int[g.batch() * g.channels() * planeOut];
+        Parallel.forRange(g.batch() * g.channels(), 1, (from, to) -> {
+            for (int plane = from; plane < to; plane++) {
+                int base = plane * planeIn;
+                for (int oy = 0; oy < g.outH(); oy++) {
+                    for (int ox = 0; ox < g.outW(); ox++) {
+                        long sum = 0;
+                        int taps = 0;
+                        for (int ky = 0; ky < g.kernelH(); ky++) {
+                            int iy = oy * g.strideH() - g.padTop() + ky * g.dilationH();
+                            for (int kx = 0; kx < g.kernelW(); kx++) {
+                                int ix = ox * g.strideW() - g.padLeft() + kx * g.dilationW();
+                                if (iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()) {
+                                    sum += v[base + iy * g.inW() + ix] - zx;
+                                    taps++;
+                                }
+                            }
+                        }
+                        int count = includePad ? g.kernelH() * g.kernelW() : taps;
+                        out[plane * planeOut + oy * g.outW() + ox] = (int) rq.apply(sum, count);
+                    }
+                }
+            }
+        });
+        return Tensor.ofInts(out, g.batch(), g.channels(), g.outH(), g.outW());
+    }
+
+    static Tensor maxPool(Node node, Tensor x) {
+        PoolGeometry g = PoolGeometry.of(node, x.shape());
+        long[] v = IntegerOps.longs(node, x);
+        int planeIn = g.inH() * g.inW();
+        int planeOut = g.outH() * g.outW();
+        long[] out = new long[g.batch() * g.channels() * planeOut];
+        Parallel.forRange(g.batch() * g.channels(), 1, (from, to) -> {
+            for (int plane = from; plane < to; plane++) {
+                for (int oy = 0; oy < g.outH(); oy++) {
+                    for (int ox = 0; ox < g.outW(); ox++) {
+                        long best = Long.MIN_VALUE;
+                        for (int ky = 0; ky < g.kernelH(); ky++) {
+                            int iy = oy * g.strideH() - g.padTop() + ky * g.dilationH();
+                            for (int kx = 0; kx < g.kernelW(); kx++) {
+                                int ix = ox * g.strideW() - g.padLeft() + kx * g.dilationW();
+                                if (iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()) {
+                                    best = Math.max(best, v[plane * planeIn + iy * g.inW() + ix]);
+                                }
+                            }
+                        }
+                        out[plane * planeOut + oy * g.outW() + ox] = best;
+                    }
+                }
+            }
+        });
+        return pack(out, x.dtype(), g.batch(), g.channels(), g.outH(), g.outW());
+    }
+
+    /**
+     * Output channels' weight operand, shared by conv (per group) and linear layers: the GEMM's right-hand matrix
+     * B[K × n] (reduction × output channel), as bytes with per-column zero points when everything fits the int8
+     * GEMM, else as int differences w − zw; plus the largest possible |accumulator| per channel.
+     */
+    private record WeightPanel(byte[] bytes, boolean unsigned, int[] zeroPoints, int[] centered, long bound) {}
+
+    private static WeightPanel panel(int[] w, int wOff, int k, int n, int[] zw, int zwOff, long[] bias, int biasOff,
+                                     long maxX, boolean xFitsByte) {
+        int lo = Integer.MAX_VALUE;
+        int hi = Integer.MIN_VALUE;
+        long bound = 0;
+        int[] centered = new int[k * n];
+        int[] zps = new int[n];
+        for (int j = 0; j < n; j++) {
+            zps[j] = zw[zw.length == 1 ? 0 : zwOff + j];
+            long absSum = 0;
+            for (int t = 0; t < k; t++) {
+                int code = w[wOff + j * k + t];
+                lo = Math.min(lo, code);
+                hi = Math.max(hi, code);
+                centered[t * n + j] = code - zps[j];
+                absSum += Math.abs((long) code - zps[j]);
+            }
+            long b = bias == null ? 0 : Math.abs(bias[biasOff + j]);
+            bound = Math.max(bound, maxX * absSum + b);
+        }
+        boolean zpsFit = Arrays.stream(zps).allMatch(z -> z >= GemmS8.MIN_ZERO_POINT && z <= GemmS8.MAX_ZERO_POINT);
+        boolean signedFit = lo >= -128 && hi <= 127;
+        boolean unsignedFit = lo >= 0 && hi <= 255;
+        if (xFitsByte && zpsFit && (signedFit || unsignedFit) && bound < Integer.MAX_VALUE) {
+            byte[] bytes = new byte[k * n];
+            for (int j = 0; j < n; j++) {
+                for (int t = 0; t < k; t++) {
+                    bytes[t * n + j] = (byte) w[wOff + j * k + t];
+                }
+            }
+            return new WeightPanel(bytes, !signedFit, zps, null, bound);
+        }
+        return new WeightPanel(null, false, zps, centered, bound);
+    }
+
+    /** The input side of a layer: zero point, declared code range, and whether codes go to the int8 GEMM. */
+    private record InputCodes(int zeroPoint, int min, int max, boolean fitsByte, boolean unsigned, long maxAbs) {
+        static InputCodes of(Node node) {
+            Attributes a = node.attributes();
+            int z = a.getInt(IntegerOps.X_ZERO_POINT, 0);
+            int lo = a.getInt(IntegerOps.X_MIN, 0);
+            int hi = a.getInt(IntegerOps.X_MAX, 0);
+            boolean signedFit = lo >= -128 && hi <= 127;
+            boolean unsignedFit = lo >= 0 && hi <= 255;
+            boolean zpFits = z >= GemmS8.MIN_ZERO_POINT && z <= GemmS8.MAX_ZERO_POINT;
+            return new InputCodes(z, lo, hi, zpFits && (signedFit || unsignedFit), !signedFit,
+                    Math.max((long) hi - z, (long) z - lo));
+        }
+
+        void check(Node node, int code) {
+            if (code < min || code > max) {
+                throw new T2cException("node " + node.label() + ": input code " + code + " lies outside its declared"
+                        + " range [" + min + ", " + max + "]");
+            }
+        }
+    }
+
+    /** A convolution prepared for its constant weight and bias. */
+    static final class Conv {
+        private final Node node;
+        private final int[] weightShape;
+        private final InputCodes x;
+        private final long[] bias;
+        private final int accBits;
+        private final Requant requant;
+        private final WeightPanel[] panels;
+
+        Conv(Node node, Tensor weight, Tensor biasCodes) {
+            this.node = node;
+            this.weightShape = weight.shape();
+            this.x = InputCodes.of(node);
+            this.bias = biasCodes == null ? null : IntegerOps.longs(node, biasCodes);
+            this.accBits = node.attributes().getInt(IntegerOps.ACC_BITS, 32);
+            this.requant = Requant.of(node);
+            int group = node.attributes().getInt("group", 1);
+            int outPerGroup = weightShape[0] / group;
+            int k = weightShape[1] * weightShape[2] * weightShape[3];
+            int[] w = weight.ints();
+            int[] zw = node.attributes().getInts(IntegerOps.W_ZERO_POINT, new int[] {0});
+            panels = new WeightPanel[group];
+            for (int gi = 0; gi < group; gi++) {
+                panels[gi] = panel(w, gi * outPerGroup * k, k, outPerGroup, zw, gi * outPerGroup, bias,
+                        gi * outPerGroup, x.maxAbs(), x.fitsByte());
+                if (panels[gi].bound() >= FixedPoint.PRODUCT_LIMIT) {
+                    throw new T2cException("node " + node.label() + ": accumulator bound " + panels[gi].bound()
+                            + " exceeds 2^62");
+                }
+            }
+        }
+
+        Tensor run(Tensor input) {
+            ConvGeometry g = ConvGeometry.of(node, input.shape(), weightShape);
+            int[] xs = input.ints();
+            int k = g.reduction();
+            int og = g.outPerGroup();
+            int plane = g.outPlane();
+            boolean wide = requant == null && accBits == 64;
+            int[] out32 = wide ? null : new int[g.batch() * g.outChannels() * plane];
+            long[] out64 = wide ? new long[g.batch() * g.outChannels() * plane] : null;
+            GemmS8 gemm = Kernels.get().gemmS8();
+            Parallel.forRange(g.batch() * g.group(), 1, (from, to) -> {
+                for (int task = from; task < to; task++) {
+                    int n = task / g.group();
+                    int gi = task % g.group();
+                    WeightPanel p = panels[gi];
+                    long[] acc = new long[plane * og];
+                    if (p.bytes() != null) {
+                        byte[] a = new byte[plane * k];
+                        im2colBytes(g, xs, n, gi, a);
+                        int[] c = new int[plane * og];
+                        gemm.gemm(plane, og, k, a, 0, k, x.unsigned(), x.zeroPoint(), p.bytes(), 0, og, p.unsigned(),
+                                p.zeroPoints(), c, 0, og);
+                        for (int i = 0; i < c.length; i++) {
+                            acc[i] = c[i];
+                        }
+                    } else {
+                        int[] a = new int[plane * k];
+                        im2colCentered(g, xs, n, gi, a);
+                        wideGemm(plane, og, k, a, p.centered(), acc);
+                    }
+                    for (int pos = 0; pos < plane; pos++) {
+                        for (int j = 0; j < og; j++) {
+                            int co = gi * og + j;
+                            long v = acc[pos * og + j] + (bias == null ? 0 : bias[co]);
+                            int at = (n * g.outChannels() + co) * plane + pos;
+                            store(v, co, at, out32, out64);
+                        }
+                    }
+                }
+            });
+            int[] shape = {g.batch(), g.outChannels(), g.outH(), g.outW()};
+            return wide ? Tensor.ofLongs(out64, shape) : Tensor.ofInts(out32, shape);
+        }
+
+        private void store(long acc, int channel, int at, int[] out32, long[] out64) {
+            if (accBits == 32 && (acc < Integer.MIN_VALUE || acc > Integer.MAX_VALUE)) {
+                throw Requant.overflow(node, acc, accBits);
+            }
+            if (requant != null) {
+                out32[at] = (int) requant.apply(acc, channel);
+            } else if (out64 != null) {
+                out64[at] = acc;
+            } else {
+                out32[at] = (int) acc;
+            }
+        }
+
+        /** Patches of image n, group gi as bytes [outPlane × K]; taps in the padding hold the zero point. */
+        private void im2colBytes(ConvGeometry g, int[] xs, int n, int gi, byte[] a) {
+            int k = g.reduction();
+            int i = 0;
+            for (int oy = 0; oy < g.outH(); oy++) {
+                for (int ox = 0; ox < g.outW(); ox++) {
+                    int row = i;
+                    for (int ci = 0; ci < g.inPerGroup(); ci++) {
+                        int chan = (n * g.inChannels() + gi * g.inPerGroup() + ci) * g.inH() * g.inW();
+                        for (int ky = 0; ky < g.kernelH(); ky++) {
+                            int iy = oy * g.strideH() - g.padTop() + ky * g.dilationH();
+                            for (int kx = 0; kx < g.kernelW(); kx++) {
+                                int ix = ox * g.strideW() - g.padLeft() + kx * g.dilationW();
+                                int code = iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()
+                                        ? xs[chan + iy * g.inW() + ix] : x.zeroPoint();
+                                x.check(node, code);
+                                a[row++] = (byte) code;
+                            }
+                        }
+                    }
+                    i += k;
+                }
+            }
+        }
+
+        /** Patches as x − zx (0 in the padding), for the wide path. */
+        private void im2colCentered(ConvGeometry g, int[] xs, int n, int gi, int[] a) {
+            int i = 0;
+            for (int oy = 0; oy < g.outH(); oy++) {
+                for (int ox = 0; ox < g.outW(); ox++) {
+                    for (int ci = 0; ci < g.inPerGroup(); ci++) {
+                        int chan = (n * g.inChannels() + gi * g.inPerGroup() + ci) * g.inH() * g.inW();
+                        for (int ky = 0; ky < g.kernelH(); ky++) {
+                            int iy = oy * g.strideH() - g.padTop() + ky * g.dilationH();
+                            for (int kx = 0; kx < g.kernelW(); kx++) {
+                                int ix = ox * g.strideW() - g.padLeft() + kx * g.dilationW();
+                                int code = iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()
+                                        ? xs[chan + iy * g.inW() + ix] : x.zeroPoint();
+                                x.check(node, code);
+                                a[i++] = code - x.zeroPoint();
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** A linear layer (x[…, K] · wᵀ, w stored [N, K]) prepared for its constant weight and bias. */
+    static final class Linear {
+        private static final int ROWS_PER_TASK = 16;
+        private final Node node;
+        private final int outFeatures;
+        private final int inFeatures;
+        private final InputCodes x;
+        private final long[] bias;
+        private final int accBits;
+        private final Requant requant;
+        private final WeightPanel panel;
+
+        Linear(Node node, Tensor weight, Tensor biasCodes) {
+            this.node = node;
+            this.outFeatures = weight.dim(0);
+            this.inFeatures = weight.dim(1);
+            this.x = InputCodes.of(node);
+            this.bias = biasCodes == null ? null : IntegerOps.longs(node, biasCodes);
+            this.accBits = node.attributes().getInt(IntegerOps.ACC_BITS, 32);
+            this.requant = Requant.of(node);
+            int[] zw = node.attributes().getInts(IntegerOps.W_ZERO_POINT, new int[] {0});
+            this.panel = panel(weight.ints(), 0, inFeatures, outFeatures, zw, 0, bias, 0, x.maxAbs(), x.fitsByte());
+            if (panel.bound() >= FixedPoint.PRODUCT_LIMIT) {
+                throw new T2cException("node " + node.label() + ": accumulator bound " + panel.bound()
+                        + " exceeds 2^62");
+            }
+        }
+
+        Tensor run(Tensor input) {
+            int[] shape = input.shape();
+            if (shape[shape.length - 1] != inFeatures) {
+                throw new T2cException("node " + node.label() + ": input has " + shape[shape.length - 1]
+                        + " features, weight expects " + inFeatures);
+            }
+            int[] xs = input.ints();
+            int rows = xs.length / inFeatures;
+            boolean wide = requant == null && accBits == 64;
+            int[] out32 = wide ? null : new int[rows * outFeatures];
+            long[] out64 = wide ? new long[rows * outFeatures] : null;
+            GemmS8 gemm = Kernels.get().gemmS8();
+            int tasks = Math.ceilDiv(rows, ROWS_PER_TASK);
+            Parallel.forRange(tasks, 1, (from, to) -> {
+                for (int task = from; task < to; task++) {
+                    int r0 = task * ROWS_PER_TASK;
+                    int m = Math.min(ROWS_PER_TASK, rows - r0);
+                    long[] acc = new long[m * outFeatures];
+                    if (panel.bytes() != null) {
+                        byte[] a = new byte[m * inFeatures];
+                        for (int i = 0; i < a.length; i++) {
+                            int code = xs[r0 * inFeatures + i];
+                            x.check(node, code);
+                            a[i] = (byte) code;
+                        }
+                        int[] c = new int[m * outFeatures];
+                        gemm.gemm(m, outFeatures, inFeatures, a, 0, inFeatures, x.unsigned(), x.zeroPoint(),
+                                panel.bytes(), 0, outFeatures, panel.unsigned(), panel.zeroPoints(), c, 0, outFeatures);
+                        for (int i = 0; i < c.length; i++) {
+                            acc[i] = c[i];
+                        }
+                    } else {
+                        int[] a = new int[m * inFeatures];
+                        for (int i = 0; i < a.length; i++) {
+                            int code = xs[r0 * inFeatures + i];
+                            x.check(node, code);
+                            a[i] = code - x.zeroPoint();
+                        }
+                        wideGemm(m, outFeatures, inFeatures, a, panel.centered(), acc);
+                    }
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < outFeatures; j++) {
+                            long v = acc[i * outFeatures + j] + (bias == null ? 0 : bias[j]);
+                            int at = (r0 + i) * outFeatures + j;
+                            if (accBits == 32 && (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE)) {
+                                throw Requant.overflow(node, v, accBits);
+                            }
+                            if (requant != null) {
+                                out32[at] = (int) requant.apply(v, j);
+                            } else if (wide) {
+                                out64[at] = v;
+                            } else {
+                                out32[at] = (int) v;
+                            }
+                        }
+                    }
+                }
+            });
+            int[] outShape = shape.clone();
+            outShape[outShape.length - 1] = outFeatures;
+            return wide ? Tensor.ofLongs(out64, outShape) : Tensor.ofInts(out32, outShape);
+        }
+    }
+
+    /** acc[m × n] = a[m × k] · b[k × n] over long, row by row so b's rows stream (skips zero activations). */
+    private static void wideGemm(int m, int n, int k, int[] a, int[] b, long[] acc) {
+        for (int i = 0; i < m; i++) {
+            int rowOut = i * n;
+            for (int t = 0; t < k; t++) {
+                long av = a[i * k + t];
+                if (av == 0) {
+                    continue;
+                }
+                int rowB = t * n;
+                for (int j = 0; j < n; j++) {
+                    acc[rowOut + j] += av * b[rowB + j];
+                }
+            }
+        }
+    }
+
+    private static Tensor pack(long[] v, DType dtype, int... shape) {
+        if (dtype == DType.INT64) {
+            return Tensor.ofLongs(v, shape);
+        }
+        int[] out = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = (int) v[i];
+        }
+        return Tensor.ofInts(out, shape);
+    }
+
+    private static int inner(int[] shape, int axis) {
+        int n = 1;
+        for (int i = axis + 1; i < shape.length; i++) {
+            n *= shape[i];
+        }
+        return n;
+    }
+}

@@ -1,0 +1,373 @@
+package io.t2c.convert;
+
+import io.t2c.graph.Attributes;
+import io.t2c.graph.Graph;
+import io.t2c.graph.Node;
+import io.t2c.graph.Value;
+import io.t2c.tensor.DType;
+import io.t2c.tensor.T2cException;
+import io.t2c.tensor.Tensor;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The judge: an independent scalar executor of integer graphs, written from docs/NUMERICS.md with plain loops over
+ * {@code long} and no code shared with the fast kernels (direct convolution rather than im2col + GEMM; rounding by
+ * floor division and remainder rather than add-and-shift). Every accumulator is checked against its declared width
+ * and every product with {@link Math#multiplyExact}. Returns every value it computes, so the checker can compare
+ * each op's output.
+ */
+public final class ReferenceExecutor {
+    /** One computed value: integers ({@code ints}) or floats ({@code floats}), its element type and shape. */
+    public record Result(DType dtype, int[] shape, long[] ints, float[] floats) {
+        long at(int i) {
+            return ints[i];
+        }
+    }
+
+    private ReferenceExecutor() {}
+
+    /** Runs the graph on float inputs and returns every node output by name, in execution order. */
+    public static Map<String, Result> run(Graph g, Map<String, Tensor> inputs) {
+        Map<String, Result> env = new LinkedHashMap<>();
+        for (Value v : g.inputs()) {
+            Tensor t = inputs.get(v.name());
+            env.put(v.name(), new Result(DType.FLOAT32, t.shape(), null, t.floats().clone()));
+        }
+        Map<String, Result> consts = new HashMap<>();
+        g.initializers().forEach((name, t) -> consts.put(name, t.dtype() == DType.FLOAT32
+                ? new Result(DType.FLOAT32, t.shape(), null, t.floats()) : new Result(t.dtype(), t.shape(),
+                t.toLongArray(), null)));
+        Map<String, Result> computed = new LinkedHashMap<>();
+        for (Node n : g.nodes()) {
+            Result[] in = new Result[n.inputs().size()];
+            for (int i = 0; i < in.length; i++) {
+                String name = n.input(i);
+                in[i] = name.isEmpty() ? null : env.containsKey(name) ? env.get(name) : consts.get(name);
+            }
+            Result r = switch (n.opType()) {
+                case IntegerOps.QUANTIZE -> quantize(n, in[0]);
+                case IntegerOps.CONV -> conv(n, in[0], in[1], in.length > 2 ? in[2] : null);
+                case IntegerOps.GEMM -> gemm(n, in[0], in[1], in.length > 2 ? in[2] : null);
+                case IntegerOps.ADD -> add(n, in[0], in[1]);
+                case IntegerOps.REQUANTIZE -> requantize(n, in[0]);
+                case IntegerOps.AVERAGE_POOL -> pool(n, in[0], false);
+                case IntegerOps.MAX_POOL -> pool(n, in[0], true);
+                case IntegerOps.DEQUANTIZE -> dequantize(n, in[0]);
+                case "Flatten" -> flatten(n, in[0]);
+                case "Reshape" -> reshape(n, in[0], in[1]);
+                case "Transpose" -> transpose(n, in[0]);
+                default -> throw new T2cException("node " + n.label() + ": the reference executor runs integer graphs"
+                        + " only; " + n.opType() + " is not an integer op");
+            };
+            env.put(n.output(0), r);
+            computed.put(n.output(0), r);
+        }
+        return computed;
+    }
+
+    /** The declared width's check: an accumulator outside int32 (when 32-bit) is an overflow, reported by node. */
+    private static long checked(Node n, long acc) {
+        int bits = n.attributes().getInt(IntegerOps.ACC_BITS, 32);
+        if (bits == 32 && (acc > Integer.MAX_VALUE || acc < Integer.MIN_VALUE)) {
+            throw new T2cException("node " + n.label() + ": accumulator value " + acc + " does not fit in int32"
+                    + " (overflow detected, not wrapped); reconvert so the layer accumulates in int64");
+        }
+        return acc;
+    }
+
+    /** round(p / 2^s) by floor division and remainder, ties resolved by the mode. */
+    static long divideByPowerOfTwo(long p, int s, String mode) {
+        long d = 1L << s;
+        long q = Math.floorDiv(p, d);
+        long twiceRem = 2 * Math.floorMod(p, d);
+        return switch (mode) {
+            case "floor" -> q;
+            case "half-up" -> twiceRem >= d ? q + 1 : q;
+            case "half-even" -> twiceRem > d || twiceRem == d && Math.floorMod(q, 2) == 1 ? q + 1 : q;
+            case "half-away" -> twiceRem > d || twiceRem == d && p > 0 ? q + 1 : q;
+            default -> throw new T2cException("unknown rounding '" + mode + "'");
+        };
+    }
+
+    /** clamp(zy + round(value·M / 2^s)) with the node's parameters for channel (or tap count) c. */
+    private static long requant(Node n, long value, int c) {
+        Attributes a = n.attributes();
+        long[] m = a.getLongs(IntegerOps.MULTIPLIER);
+        long[] s = a.getLongs(IntegerOps.SHIFT);
+        int i = m.length == 1 ? 0 : c;
+        long y = a.getLong(IntegerOps.Y_ZERO_POINT, 0)
+                + divideByPowerOfTwo(Math.multiplyExact(value, m[i]), (int) s[i], a.getString(IntegerOps.ROUNDING,
+                "half-up"));
+        return Math.min(a.getLong(IntegerOps.Y_MAX, 0), Math.max(a.getLong(IntegerOps.Y_MIN, 0), y));
+    }
+
+    private static Result ints(Node n, long[] v, int... shape) {
+        boolean raw = !n.attributes().has(IntegerOps.MULTIPLIER) && n.attributes().getInt(IntegerOps.ACC_BITS, 32) == 64;
+        return new Result(raw ? DType.INT64 : DType.INT32, shape, v, null);
+    }
+
+    private static Result quantize(Node n, Result x) {
+        Attributes a = n.attributes();
+        double scale = a.getDouble(IntegerOps.SCALE, 1);
+        String mode = a.getString(IntegerOps.ROUNDING, "half-even");
+        long[] q = new long[x.floats().length];
+        for (int i = 0; i < q.length; i++) {
+            double v = x.floats()[i] / scale;
+            double r = switch (mode) {
+                case "half-even" -> Math.rint(v);
+                case "half-up" -> Math.floor(v + 0.5);
+                case "half-away" -> Math.signum(v) * Math.floor(Math.abs(v) + 0.5);
+                case "floor" -> Math.floor(v);
+                default -> throw new T2cException("unknown rounding '" + mode + "'");
+            };
+            double c = r + a.getLong(IntegerOps.ZERO_POINT, 0);
+            q[i] = (long) Math.min(a.getLong(IntegerOps.Y_MAX, 0), Math.max(a.getLong(IntegerOps.Y_MIN, 0), c));
+        }
+        return new Result(DType.INT32, x.shape(), q, null);
+    }
+
+    private static void checkCodes(Node n, Result x) {
+        long lo = n.attributes().getLong(IntegerOps.X_MIN, Long.MIN_VALUE);
+        long hi = n.attributes().getLong(IntegerOps.X_MAX, Long.MAX_VALUE);
+        for (long v : x.ints()) {
+            if (v < lo || v > hi) {
+                throw new T2cException("node " + n.label() + ": input code " + v + " lies outside its declared range ["
+                        + lo + ", " + hi + "]");
+            }
+        }
+    }
+
+    private static Result conv(Node n, Result x, Result w, Result b) {
+        checkCodes(n, x);
+        Attributes a = n.attributes();
+        int[] xs = x.shape();
+        int[] ws = w.shape();
+        int group = a.getInt("group", 1);
+        int[] stride = a.getInts("strides", new int[] {1, 1});
+        int[] pad = a.getInts("pads", new int[4]);
+        int[] dil = a.getInts("dilations", new int[] {1, 1});
+        long zx = a.getLong(IntegerOps.X_ZERO_POINT, 0);
+        long[] zw = a.getLongs(IntegerOps.W_ZERO_POINT);
+        int batch = xs[0];
+        int cin = xs[1];
+        int h = xs[2];
+        int wd = xs[3];
+        int cout = ws[0];
+        int cg = ws[1];
+        int kh = ws[2];
+        int kw = ws[3];
+        int oh = (h + pad[0] + pad[2] - dil[0] * (kh - 1) - 1) / stride[0] + 1;
+        int ow = (wd + pad[1] + pad[3] - dil[1] * (kw - 1) - 1) / stride[1] + 1;
+        int perGroupOut = cout / group;
+        boolean requant = a.has(IntegerOps.MULTIPLIER);
+        long[] y = new long[batch * cout * oh * ow];
+        for (int img = 0; img < batch; img++) {
+            for (int co = 0; co < cout; co++) {
+                int g = co / perGroupOut;
+                long zwc = zw[zw.length == 1 ? 0 : co];
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        long acc = b == null ? 0 : b.at(co);
+                        for (int ci = 0; ci < cg; ci++) {
+                            int inChannel = g * cg + ci;
+                            for (int ky = 0; ky < kh; ky++) {
+                                for (int kx = 0; kx < kw; kx++) {
+                                    int iy = oy * stride[0] - pad[0] + ky * dil[0];
+                                    int ix = ox * stride[1] - pad[1] + kx * dil[1];
+                                    if (iy < 0 || iy >= h || ix < 0 || ix >= wd) {
+                                        continue; // padding holds the zero point: (zx − zx)·w adds nothing
+                                    }
+                                    long xv = x.at(((img * cin + inChannel) * h + iy) * wd + ix) - zx;
+                                    long wv = w.at(((co * cg + ci) * kh + ky) * kw + kx) - zwc;
+                                    acc = Math.addExact(acc, Math.multiplyExact(xv, wv));
+                                }
+                            }
+                        }
+                        checked(n, acc);
+                        y[((img * cout + co) * oh + oy) * ow + ox] = requant ? requant(n, acc, co) : acc;
+                    }
+                }
+            }
+        }
+        return ints(n, y, batch, cout, oh, ow);
+    }
+
+    private static Result gemm(Node n, Result x, Result w, Result b) {
+        checkCodes(n, x);
+        Attributes a = n.attributes();
+        long zx = a.getLong(IntegerOps.X_ZERO_POINT, 0);
+        long[] zw = a.getLongs(IntegerOps.W_ZERO_POINT);
+        int outF = w.shape()[0];
+        int inF = w.shape()[1];
+        int rows = x.ints().length / inF;
+        boolean requant = a.has(IntegerOps.MULTIPLIER);
+        long[] y = new long[rows * outF];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < outF; j++) {
+                long acc = b == null ? 0 : b.at(j);
+                long zwj = zw[zw.length == 1 ? 0 : j];
+                for (int t = 0; t < inF; t++) {
+                    acc = Math.addExact(acc, Math.multiplyExact(x.at(r * inF + t) - zx, w.at(j * inF + t) - zwj));
+                }
+                checked(n, acc);
+                y[r * outF + j] = requant ? requant(n, acc, j) : acc;
+            }
+        }
+        int[] shape = x.shape().clone();
+        shape[shape.length - 1] = outF;
+        return ints(n, y, shape);
+    }
+
+    private static int channelOf(int i, int[] shape, int axis) {
+        int inner = 1;
+        for (int d = axis + 1; d < shape.length; d++) {
+            inner *= shape[d];
+        }
+        return (i / inner) % shape[axis];
+    }
+
+    private static Result add(Node n, Result x, Result z) {
+        if (!Arrays.equals(x.shape(), z.shape())) {
+            throw new T2cException("node " + n.label() + ": operand shapes differ");
+        }
+        Attributes a = n.attributes();
+        long[] ma = a.getLongs(IntegerOps.A_MULTIPLIER);
+        long[] mb = a.getLongs(IntegerOps.B_MULTIPLIER);
+        int axis = Math.floorMod(a.getInt(IntegerOps.Y_AXIS, 1), x.shape().length);
+        long[] y = new long[x.ints().length];
+        for (int i = 0; i < y.length; i++) {
+            int c = ma.length == 1 ? 0 : channelOf(i, x.shape(), axis);
+            long sum = Math.addExact(Math.multiplyExact(x.at(i) - a.getLong(IntegerOps.X_ZERO_POINT, 0), ma[c]),
+                    Math.multiplyExact(z.at(i) - a.getLong(IntegerOps.B_ZERO_POINT, 0), mb[c]));
+            y[i] = requant(n, sum, c);
+        }
+        return new Result(DType.INT32, x.shape(), y, null);
+    }
+
+    private static Result requantize(Node n, Result x) {
+        int axis = Math.floorMod(n.attributes().getInt(IntegerOps.Y_AXIS, 1), x.shape().length);
+        long zx = n.attributes().getLong(IntegerOps.X_ZERO_POINT, 0);
+        long[] y = new long[x.ints().length];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = requant(n, x.at(i) - zx, channelOf(i, x.shape(), axis));
+        }
+        return new Result(DType.INT32, x.shape(), y, null);
+    }
+
+    private static Result pool(Node n, Result x, boolean max) {
+        Attributes a = n.attributes();
+        int[] s = x.shape();
+        boolean global = a.getInt("global", 0) != 0;
+        int[] k = global ? new int[] {s[2], s[3]} : a.getInts("kernel_shape", null);
+        int[] st = global ? new int[] {1, 1} : a.getInts("strides", new int[] {1, 1});
+        int[] pad = global ? new int[4] : a.getInts("pads", new int[4]);
+        int[] dil = global ? new int[] {1, 1} : a.getInts("dilations", new int[] {1, 1});
+        int oh = (s[2] + pad[0] + pad[2] - dil[0] * (k[0] - 1) - 1) / st[0] + 1;
+        int ow = (s[3] + pad[1] + pad[3] - dil[1] * (k[1] - 1) - 1) / st[1] + 1;
+        long zx = a.getLong(IntegerOps.X_ZERO_POINT, 0);
+        boolean includePad = a.getInt("count_include_pad", 0) != 0;
+        long[] y = new long[s[0] * s[1] * oh * ow];
+        for (int plane = 0; plane < s[0] * s[1]; plane++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    long best = Long.MIN_VALUE;
+                    long sum = 0;
+                    int inside = 0;
+                    for (int ky = 0; ky < k[0]; ky++) {
+                        for (int kx = 0; kx < k[1]; kx++) {
+                            int iy = oy * st[0] - pad[0] + ky * dil[0];
+                            int ix = ox * st[1] - pad[1] + kx * dil[1];
+                            if (iy >= 0 && iy < s[2] && ix >= 0 && ix < s[3]) {
+                                long v = x.at((plane * s[2] + iy) * s[3] + ix);
+                                best = Math.max(best, v);
+                                sum += v - zx;
+                                inside++;
+                            }
+                        }
+                    }
+                    int at = (plane * oh + oy) * ow + ox;
+                    y[at] = max ? best : requant(n, sum, includePad ? k[0] * k[1] : inside);
+                }
+            }
+        }
+        return new Result(max ? x.dtype() : DType.INT32, new int[] {s[0], s[1], oh, ow}, y, null);
+    }
+
+    private static Result dequantize(Node n, Result x) {
+        double[] scale = n.attributes().getDoubles(IntegerOps.SCALE);
+        long zp = n.attributes().getLong(IntegerOps.ZERO_POINT, 0);
+        int axis = Math.floorMod(n.attributes().getInt(IntegerOps.Y_AXIS, 1), x.shape().length);
+        float[] y = new float[x.ints().length];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = (float) ((x.at(i) - zp) * scale[scale.length == 1 ? 0 : channelOf(i, x.shape(), axis)]);
+        }
+        return new Result(DType.FLOAT32, x.shape(), null, y);
+    }
+
+    private static Result flatten(Node n, Result x) {
+        int axis = Math.floorMod(n.attributes().getInt("axis", 1), x.shape().length + 1);
+        int outer = 1;
+        for (int d = 0; d < axis; d++) {
+            outer *= x.shape()[d];
+        }
+        return new Result(x.dtype(), new int[] {outer, x.ints().length / Math.max(1, outer)}, x.ints(), null);
+    }
+
+    private static Result reshape(Node n, Result x, Result shape) {
+        long[] want = shape.ints();
+        int[] out = new int[want.length];
+        int known = 1;
+        int infer = -1;
+        for (int i = 0; i < want.length; i++) {
+            out[i] = want[i] == 0 && n.attributes().getInt("allowzero", 0) == 0 ? x.shape()[i] : (int) want[i];
+            if (out[i] == -1) {
+                infer = i;
+            } else {
+                known *= out[i];
+            }
+        }
+        if (infer >= 0) {
+            out[infer] = x.ints().length / known;
+        }
+        return new Result(x.dtype(), out, x.ints(), null);
+    }
+
+    private static Result transpose(Node n, Result x) {
+        int[] s = x.shape();
+        int rank = s.length;
+        int[] perm = n.attributes().getInts("perm", null);
+        if (perm == null) {
+            perm = new int[rank];
+            for (int i = 0; i < rank; i++) {
+                perm[i] = rank - 1 - i;
+            }
+        }
+        int[] out = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            out[i] = s[perm[i]];
+        }
+        long[] y = new long[x.ints().length];
+        int[] idx = new int[rank];
+        for (int i = 0; i < y.length; i++) {
+            int rest = i;
+            for (int d = rank - 1; d >= 0; d--) {
+                idx[d] = rest % out[d];
+                rest /= out[d];
+            }
+            int src = 0;
+            int[] srcIdx = new int[rank];
+            for (int d = 0; d < rank; d++) {
+                srcIdx[perm[d]] = idx[d];
+            }
+            for (int d = 0; d < rank; d++) {
+                src = src * s[d] + srcIdx[d];
+            }
+            y[i] = x.at(src);
+        }
+        return new Result(x.dtype(), out, y, null);
+    }
+}
