@@ -59,6 +59,14 @@ public final class IntegerOps {
     public static final String A_MULTIPLIER = "a_multiplier";
     public static final String SCALE = "scale";
     public static final String ZERO_POINT = "zero_point";
+    /**
+     * Code types of the quantizer specs, "int8" / "uint4" style: {@link #W_TYPE} of the weight, {@link #Y_TYPE} of
+     * the output codes. The clamp bounds may be narrower (a fused ReLU), so they cannot tell a testbench the width.
+     */
+    public static final String W_TYPE = "w_type";
+    public static final String Y_TYPE = "y_type";
+    /** The weight's float scale, per output channel or one: metadata for extraction, not used by the arithmetic. */
+    public static final String W_SCALE = "w_scale";
 
     private IntegerOps() {}
 
@@ -73,7 +81,8 @@ public final class IntegerOps {
 
     private static final AttrSpec[] REQUANT = {optional(MULTIPLIER, INTS, null), optional(SHIFT, INTS, null),
         optional(Y_ZERO_POINT, INT, 0L), optional(Y_MIN, INT, null), optional(Y_MAX, INT, null),
-        optional(ROUNDING, STRING, "half-up"), optional(Y_SCALE, FLOATS, null), optional(Y_AXIS, INT, 1L)};
+        optional(ROUNDING, STRING, "half-up"), optional(Y_SCALE, FLOATS, null), optional(Y_AXIS, INT, 1L),
+        optional(Y_TYPE, STRING, null)};
 
     private static AttrSpec[] with(AttrSpec[] extra, AttrSpec... own) {
         List<AttrSpec> all = new ArrayList<>(List.of(own));
@@ -90,7 +99,8 @@ public final class IntegerOps {
     static final class QuantizeOp extends Op {
         QuantizeOp() {
             super(QUANTIZE, Family.QUANTIZE, 1, 1, required(SCALE, FLOAT), optional(ZERO_POINT, INT, 0L),
-                    required(Y_MIN, INT), required(Y_MAX, INT), optional(ROUNDING, STRING, "half-even"));
+                    required(Y_MIN, INT), required(Y_MAX, INT), optional(ROUNDING, STRING, "half-even"),
+                    optional(Y_SCALE, FLOATS, null), optional(Y_TYPE, STRING, null));
         }
 
         @Override
@@ -109,7 +119,7 @@ public final class IntegerOps {
         ConvOp() {
             super(CONV, Family.LINEAR, 2, 3, with(REQUANT, required(X_ZERO_POINT, INT), required(X_MIN, INT),
                     required(X_MAX, INT), required(W_ZERO_POINT, INTS), optional(ACC_BITS, INT, 32L),
-                    optional("group", INT, 1L), optional("strides", INTS, null), optional("pads", INTS, null),
+                    optional(W_TYPE, STRING, null), optional(W_SCALE, FLOATS, null), optional("group", INT, 1L), optional("strides", INTS, null), optional("pads", INTS, null),
                     optional("dilations", INTS, null)));
         }
 
@@ -142,7 +152,8 @@ public final class IntegerOps {
     static final class GemmOp extends Op {
         GemmOp() {
             super(GEMM, Family.LINEAR, 2, 3, with(REQUANT, required(X_ZERO_POINT, INT), required(X_MIN, INT),
-                    required(X_MAX, INT), required(W_ZERO_POINT, INTS), optional(ACC_BITS, INT, 32L)));
+                    required(X_MAX, INT), required(W_ZERO_POINT, INTS), optional(ACC_BITS, INT, 32L),
+                    optional(W_TYPE, STRING, null), optional(W_SCALE, FLOATS, null)));
         }
 
         @Override

@@ -189,7 +189,8 @@ public final class LowerToInteger {
         if (source.inputs().stream().anyMatch(v -> v.name().equals(x))) {
             out.add(new Node(fq.name(), QUANTIZE, List.of(x), List.of(fq.output(0)), Attributes.of(SCALE,
                     (double) s.scale()[0], ZERO_POINT, (long) s.zeroPoint()[0], Y_MIN, (long) s.qmin(), Y_MAX,
-                    (long) s.qmax(), ROUNDING, s.rounding().id(), Y_SCALE, new double[] {s.scale()[0]})));
+                    (long) s.qmax(), ROUNDING, s.rounding().id(), Y_SCALE, new double[] {s.scale()[0]}, Y_TYPE,
+                    codeType(s))));
             reps.put(fq.output(0), codes(s));
             return;
         }
@@ -200,8 +201,13 @@ public final class LowerToInteger {
                     new long[] {in.maxAbs()}, options.multiplierBits())[0];
         }
         Attributes a = requant(ms, s, s.qmin(), s.qmax()).into(Attributes.of(X_ZERO_POINT, in.zeroPoint(),
-                Y_SCALE, new double[] {s.scale()[0]}, Y_AXIS, (long) in.axis()));
+                Y_SCALE, new double[] {s.scale()[0]}, Y_AXIS, (long) in.axis(), Y_TYPE, codeType(s)));
         emit(new Node(fq.name(), REQUANTIZE, List.of(x), List.of(fq.output(0)), a), codes(s));
+    }
+
+    /** "int8", "uint4": the code type a testbench declares for values of spec s. */
+    static String codeType(QuantSpec s) {
+        return (s.signed() ? "int" : "uint") + s.bits();
     }
 
     private Requant requant(FixedPoint.Multiplier[] ms, QuantSpec s, long lo, long hi) {
@@ -349,7 +355,7 @@ public final class LowerToInteger {
         }
         int yAxis = conv ? 1 : -1;
         Attributes a = Attributes.of(X_ZERO_POINT, xr.zeroPoint(), X_MIN, xr.min(), X_MAX, xr.max(), W_ZERO_POINT,
-                zw, ACC_BITS, (long) accBits, Y_AXIS, (long) yAxis);
+                zw, ACC_BITS, (long) accBits, Y_AXIS, (long) yAxis, W_TYPE, codeType(ws), W_SCALE, ws.scale());
         if (conv) {
             Attributes c = n.attributes();
             a = a.with("group", c.getLong("group", 1)).with("strides", c.getInts("strides", new int[] {1, 1}))
@@ -366,7 +372,8 @@ public final class LowerToInteger {
                         new long[] {bound}, options.multiplierBits())[0];
             }
             long[] lohi = clampBounds(n, ys, t.relu());
-            a = requant(ms, ys, lohi[0], lohi[1]).into(a).with(Y_SCALE, new double[] {ys.scale()[0]});
+            a = requant(ms, ys, lohi[0], lohi[1]).into(a).with(Y_SCALE, new double[] {ys.scale()[0]})
+                    .with(Y_TYPE, codeType(ys));
             claim(t);
             rep = new Rep(true, new double[] {ys.scale()[0]}, ys.zeroPoint()[0], lohi[0], lohi[1], yAxis, 32);
         } else {
@@ -428,7 +435,8 @@ public final class LowerToInteger {
         // The operands' multipliers carry the scales; the epilogue only shifts (multiplier 1), rounds and clamps.
         Requant rq = new Requant(unit, shifts, ys.zeroPoint()[0], lohi[0], lohi[1], options.rounding());
         Attributes at = rq.into(Attributes.of(X_ZERO_POINT, a.zeroPoint(), B_ZERO_POINT, b.zeroPoint(),
-                A_MULTIPLIER, ma, B_MULTIPLIER, mb, Y_SCALE, new double[] {ys.scale()[0]}, Y_AXIS, (long) axis));
+                A_MULTIPLIER, ma, B_MULTIPLIER, mb, Y_SCALE, new double[] {ys.scale()[0]}, Y_AXIS, (long) axis,
+                Y_TYPE, codeType(ys)));
         claim(t);
         emit(new Node(n.name(), ADD, n.inputs(), n.outputs(), at),
                 new Rep(true, new double[] {ys.scale()[0]}, ys.zeroPoint()[0], lohi[0], lohi[1], axis, 32));
@@ -458,7 +466,7 @@ public final class LowerToInteger {
         ms[0] = ms[1];
         long[] lohi = clampBounds(n, ys, t.relu());
         Attributes a = requant(ms, ys, lohi[0], lohi[1]).into(Attributes.of(X_ZERO_POINT, x.zeroPoint(), "global",
-                global ? 1L : 0L, Y_SCALE, new double[] {ys.scale()[0]}));
+                global ? 1L : 0L, Y_SCALE, new double[] {ys.scale()[0]}, Y_TYPE, codeType(ys)));
         if (!global) {
             a = a.with("kernel_shape", na.getInts("kernel_shape", null)).with("strides", na.getInts("strides",
                     new int[] {1, 1})).with("pads", na.getInts("pads", new int[4])).with("count_include_pad",

@@ -21,8 +21,16 @@ import java.util.Map;
  * each op's output.
  */
 public final class ReferenceExecutor {
-    /** One computed value: integers ({@code ints}) or floats ({@code floats}), its element type and shape. */
-    public record Result(DType dtype, int[] shape, long[] ints, float[] floats) {
+    /**
+     * One computed value: integers ({@code ints}) or floats ({@code floats}), its element type and shape; for ops
+     * that sum before requantizing (conv, gemm, add, average pool) also {@code acc}, the sum of each output element
+     * before the requantization epilogue (null otherwise), what extraction hands to testbenches.
+     */
+    public record Result(DType dtype, int[] shape, long[] ints, float[] floats, long[] acc) {
+        Result(DType dtype, int[] shape, long[] ints, float[] floats) {
+            this(dtype, shape, ints, floats, null);
+        }
+
         long at(int i) {
             return ints[i];
         }
@@ -105,9 +113,9 @@ public final class ReferenceExecutor {
         return Math.min(a.getLong(IntegerOps.Y_MAX, 0), Math.max(a.getLong(IntegerOps.Y_MIN, 0), y));
     }
 
-    private static Result ints(Node n, long[] v, int... shape) {
+    private static Result ints(Node n, long[] v, long[] acc, int... shape) {
         boolean raw = !n.attributes().has(IntegerOps.MULTIPLIER) && n.attributes().getInt(IntegerOps.ACC_BITS, 32) == 64;
-        return new Result(raw ? DType.INT64 : DType.INT32, shape, v, null);
+        return new Result(raw ? DType.INT64 : DType.INT32, shape, v, null, acc);
     }
 
     private static Result quantize(Node n, Result x) {
@@ -165,6 +173,7 @@ public final class ReferenceExecutor {
         int perGroupOut = cout / group;
         boolean requant = a.has(IntegerOps.MULTIPLIER);
         long[] y = new long[batch * cout * oh * ow];
+        long[] sums = new long[y.length];
         for (int img = 0; img < batch; img++) {
             for (int co = 0; co < cout; co++) {
                 int g = co / perGroupOut;
@@ -188,12 +197,14 @@ public final class ReferenceExecutor {
                             }
                         }
                         checked(n, acc);
-                        y[((img * cout + co) * oh + oy) * ow + ox] = requant ? requant(n, acc, co) : acc;
+                        int at = ((img * cout + co) * oh + oy) * ow + ox;
+                        sums[at] = acc;
+                        y[at] = requant ? requant(n, acc, co) : acc;
                     }
                 }
             }
         }
-        return ints(n, y, batch, cout, oh, ow);
+        return ints(n, y, sums, batch, cout, oh, ow);
     }
 
     private static Result gemm(Node n, Result x, Result w, Result b) {
@@ -206,6 +217,7 @@ public final class ReferenceExecutor {
         int rows = x.ints().length / inF;
         boolean requant = a.has(IntegerOps.MULTIPLIER);
         long[] y = new long[rows * outF];
+        long[] sums = new long[y.length];
         for (int r = 0; r < rows; r++) {
             for (int j = 0; j < outF; j++) {
                 long acc = b == null ? 0 : b.at(j);
@@ -214,12 +226,13 @@ public final class ReferenceExecutor {
                     acc = Math.addExact(acc, Math.multiplyExact(x.at(r * inF + t) - zx, w.at(j * inF + t) - zwj));
                 }
                 checked(n, acc);
+                sums[r * outF + j] = acc;
                 y[r * outF + j] = requant ? requant(n, acc, j) : acc;
             }
         }
         int[] shape = x.shape().clone();
         shape[shape.length - 1] = outF;
-        return ints(n, y, shape);
+        return ints(n, y, sums, shape);
     }
 
     private static int channelOf(int i, int[] shape, int axis) {
@@ -239,13 +252,15 @@ public final class ReferenceExecutor {
         long[] mb = a.getLongs(IntegerOps.B_MULTIPLIER);
         int axis = Math.floorMod(a.getInt(IntegerOps.Y_AXIS, 1), x.shape().length);
         long[] y = new long[x.ints().length];
+        long[] sums = new long[y.length];
         for (int i = 0; i < y.length; i++) {
             int c = ma.length == 1 ? 0 : channelOf(i, x.shape(), axis);
             long sum = Math.addExact(Math.multiplyExact(x.at(i) - a.getLong(IntegerOps.X_ZERO_POINT, 0), ma[c]),
                     Math.multiplyExact(z.at(i) - a.getLong(IntegerOps.B_ZERO_POINT, 0), mb[c]));
+            sums[i] = sum;
             y[i] = requant(n, sum, c);
         }
-        return new Result(DType.INT32, x.shape(), y, null);
+        return new Result(DType.INT32, x.shape(), y, null, sums);
     }
 
     private static Result requantize(Node n, Result x) {
@@ -271,6 +286,7 @@ public final class ReferenceExecutor {
         long zx = a.getLong(IntegerOps.X_ZERO_POINT, 0);
         boolean includePad = a.getInt("count_include_pad", 0) != 0;
         long[] y = new long[s[0] * s[1] * oh * ow];
+        long[] sums = max ? null : new long[y.length];
         for (int plane = 0; plane < s[0] * s[1]; plane++) {
             for (int oy = 0; oy < oh; oy++) {
                 for (int ox = 0; ox < ow; ox++) {
@@ -290,11 +306,14 @@ public final class ReferenceExecutor {
                         }
                     }
                     int at = (plane * oh + oy) * ow + ox;
+                    if (!max) {
+                        sums[at] = sum;
+                    }
                     y[at] = max ? best : requant(n, sum, includePad ? k[0] * k[1] : inside);
                 }
             }
         }
-        return new Result(max ? x.dtype() : DType.INT32, new int[] {s[0], s[1], oh, ow}, y, null);
+        return new Result(max ? x.dtype() : DType.INT32, new int[] {s[0], s[1], oh, ow}, y, null, sums);
     }
 
     private static Result dequantize(Node n, Result x) {
