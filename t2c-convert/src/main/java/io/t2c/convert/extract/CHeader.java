@@ -6,8 +6,9 @@ import java.util.Map;
 
 /**
  * The C99 header of one op: every tensor as {@code static const <container>_t <prefix>_<role>[]} (row-major), its
- * shape, bit width and zero point as {@code #define}s, and every integer attribute of the op (multipliers, shifts,
- * zero points, clamp bounds, strides, pads...) as a {@code #define} or a {@code static const int64_t} array.
+ * shape, bit width and zero point as {@code #define <PREFIX>_<ROLE>_...}, and every integer attribute of the op
+ * (multipliers, shifts, zero points, clamp bounds, strides, pads...) as {@code #define <PREFIX>_OP_<NAME>} or
+ * {@code static const int64_t <prefix>_op_<name>[]}.
  */
 final class CHeader {
     private CHeader() {}
@@ -25,14 +26,15 @@ final class CHeader {
                 .append("); row-major arrays, docs/FORMATS.md. Generated, do not edit. */\n");
         sb.append("#ifndef ").append(up).append("_H\n#define ").append(up).append("_H\n#include <stdint.h>\n\n");
         attributes.forEach((name, v) -> {
-            String id = up + "_" + name.toUpperCase(Locale.ROOT);
+            // The OP_ namespace keeps attributes (acc_bits) apart from tensor properties (ACC_BITS of tensor acc).
+            String id = up + "_OP_" + name.toUpperCase(Locale.ROOT);
             switch (v) {
                 case Long l -> sb.append("#define ").append(id).append(' ').append(literal(l, 64)).append('\n');
                 case String s -> sb.append("#define ").append(id).append(" \"").append(s.replace("\"", "'"))
                         .append("\"\n");
                 case long[] a -> {
                     sb.append("#define ").append(id).append("_COUNT ").append(a.length).append('\n');
-                    array(sb, "int64_t", prefix + "_" + name, a, 64);
+                    array(sb, "int64_t", prefix + "_op_" + name, a, 64);
                 }
                 default -> { } // float metadata (scales) lives in manifest.json: C testbenches need integers only
             }

@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * npy payload alone). The C header is per op, see {@link CHeader}.
  */
 public enum TensorFormat {
-    NPY("npy"), HEX("hex"), BIN("bin");
+    // Declaration order is the self-check's order of preference for reading a tensor back.
+    NPY("npy"), BIN("bin"), HEX("hex");
 
     private static final byte[] NPY_MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     private static final Pattern NPY_HEADER = Pattern.compile(
