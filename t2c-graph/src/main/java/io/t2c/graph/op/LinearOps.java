@@ -150,8 +150,7 @@ final class LinearOps {
 
         /**
          * x̄ is the transposed convolution of ȳ with the same weights, strides, pads, dilations and groups (Conv
-         * gathers what ConvTranspose spreads), with the output padding that makes it exactly x's size (a strided
-         * window grid can stop short of the input's end); w̄ = convWeightGradient;
+         * gathers what ConvTranspose spreads; see {@link Convolutions#conv2dInputGradient}); w̄ = convWeightGradient;
          * b̄ = Σ ȳ over N and the spatial dims.
          */
         @Override
@@ -165,14 +164,7 @@ final class LinearOps {
             int[] dil = a.getInts("dilations", null);
             int[] pads = convPads(node, x.shape(), spatialKernel(w.shape()), strides, dil);
             Conv2dParams p = params(node, x.shape(), w.shape(), b == null ? null : b.shape());
-            // The size a transposed convolution of ȳ reaches without output padding: x's size less < one stride.
-            int reachedH = (p.outH() - 1) * p.strideH() + (p.kernelH() - 1) * p.dilationH() + 1 - p.padTop()
-                    - p.padBottom();
-            int reachedW = (p.outW() - 1) * p.strideW() + (p.kernelW() - 1) * p.dilationW() + 1 - p.padLeft()
-                    - p.padRight();
-            int[] outputPadding = x.rank() == 3 ? new int[] {p.inW() - reachedW}
-                    : new int[] {p.inH() - reachedH, p.inW() - reachedW};
-            Tensor gx = Convolutions.convTranspose2d(g, w, null, strides, pads, outputPadding, dil, p.groups());
+            Tensor gx = Convolutions.conv2dInputGradient(g, w, x.shape(), strides, pads, dil, p.groups());
             Tensor gw = Tensor.of(convWeightGradient(x.floats(), p, g.floats(), p.outH(), p.outW()), w.shape());
             Tensor gb = b == null ? null : Reductions.reduceSum(g, batchAndSpatialAxes(g.rank()), false);
             return Arrays.asList(gx, gw, gb);
