@@ -59,9 +59,12 @@ final class ConvWeightGradient {
             return;
         }
         int xRowLength = rowLength + maxOffset;
-        float[] gyGrid = new float[Math.multiplyExact(p.outChannels(), rowLength)];
-        float[] xGrid = new float[Math.multiplyExact(p.inChannels() * phases, xRowLength)];
+        // Reused scratch (fresh megabyte arrays cost page faults that outweigh the copies), zeroed per row range.
+        float[] gyGrid = ThreadBuffers.get(ThreadBuffers.WEIGHT_GRADIENT_OUTPUT, (long) p.outChannels() * rowLength);
+        float[] xGrid = ThreadBuffers.get(ThreadBuffers.WEIGHT_GRADIENT_INPUT,
+                (long) p.inChannels() * phases * xRowLength);
         Parallel.forRange(p.outChannels(), 1, (o0, o1) -> {
+            java.util.Arrays.fill(gyGrid, o0 * rowLength, o1 * rowLength, 0f);
             for (int o = o0; o < o1; o++) {
                 for (int n = 0; n < p.batch(); n++) {
                     for (int i = 0; i < outH; i++) {
@@ -93,12 +96,13 @@ final class ConvWeightGradient {
         }
     }
 
-    /** Copies input channels [c0, c1) of every sample into their phase planes (the grid starts zeroed). */
+    /** Zeroes the rows of input channels [c0, c1) and copies every sample's values into their phase planes. */
     private static void fillInput(Conv2dParams p, float[] x, int c0, int c1, int hq, int wq, float[] xGrid,
                                   int xRowLength) {
         int sH = p.strideH();
         int sW = p.strideW();
         int plane = hq * wq;
+        java.util.Arrays.fill(xGrid, c0 * sH * sW * xRowLength, c1 * sH * sW * xRowLength, 0f);
         for (int c = c0; c < c1; c++) {
             for (int n = 0; n < p.batch(); n++) {
                 for (int iy = 0; iy < p.inH(); iy++) {

@@ -31,6 +31,21 @@ final class VectorKernels {
         return L;
     }
 
+    /** {@code o[i] = lo ≤ x[i] ≤ hi ? g[i] : 0} for i in [off, off + n). */
+    static void passWhereInRange(float[] x, float[] g, float[] o, int off, int n, float lo, float hi) {
+        int ub = off + F.loopBound(n);
+        int i = off;
+        FloatVector zero = FloatVector.zero(F);
+        for (; i < ub; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            VectorMask<Float> pass = v.compare(VectorOperators.GE, lo).and(v.compare(VectorOperators.LE, hi));
+            zero.blend(FloatVector.fromArray(F, g, i), pass).intoArray(o, i);
+        }
+        for (; i < off + n; i++) {
+            o[i] = x[i] >= lo && x[i] <= hi ? g[i] : 0f;
+        }
+    }
+
     // ---- binary, one row: o[i] = a[ao + i*as] op b[bo + i*bs], strides 0 or 1 ----
 
     static void binary(Elementwise.BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs,
