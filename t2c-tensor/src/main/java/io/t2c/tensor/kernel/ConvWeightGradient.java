@@ -114,9 +114,13 @@ final class ConvWeightGradient {
                         System.arraycopy(x, src, xGrid, rowOfPhase * xRowLength + dst + p.padLeft(), p.inW());
                         continue;
                     }
-                    for (int ix = 0; ix < p.inW(); ix++) {
-                        int xp = ix + p.padLeft();
-                        xGrid[(rowOfPhase + xp % sW) * xRowLength + dst + xp / sW] = x[src + ix];
+                    // One pass per column phase, so the inner loop has no division.
+                    for (int px = 0; px < sW; px++) {
+                        int ix0 = Math.floorMod(px - p.padLeft(), sW);
+                        int to = (rowOfPhase + px) * xRowLength + dst + (ix0 + p.padLeft()) / sW;
+                        for (int ix = ix0; ix < p.inW(); ix += sW) {
+                            xGrid[to++] = x[src + ix];
+                        }
                     }
                 }
             }
