@@ -544,10 +544,29 @@ final class LinearOps {
             Tensor b2 = b.rank() == 1 ? b.reshape(b.dim(0), 1) : b;
             int[] ys = shape(node, a2.shape(), b2.shape());
             Tensor g = gOut.get(0).reshape(ys);
+            if (b2.rank() == 2 && a.dtype() == DType.FLOAT32 && b.dtype() == DType.FLOAT32) {
+                return sharedWeightGradients(a, b, a2, b2, g);
+            }
             Tensor ga = forward(node, List.of(g, lastTwoTransposed(b2))).get(0);
             Tensor gb = forward(node, List.of(lastTwoTransposed(a2), g)).get(0);
             return List.of(Gradients.sumToShape(ga, a2.shape()).reshape(a.shape()),
                     Gradients.sumToShape(gb, b2.shape()).reshape(b.shape()));
+        }
+
+        /**
+         * A 2-D B shared by every row of A (a linear layer): Ā = Ȳ·Bᵀ and B̄ = Aᵀ·Ȳ over all rows at once, with the
+         * GEMM's transpose flags instead of transposed copies and no per-batch B̄ to sum.
+         */
+        private static List<Tensor> sharedWeightGradients(Tensor a, Tensor b, Tensor a2, Tensor b2, Tensor g) {
+            int k = b2.dim(0);
+            int n = b2.dim(1);
+            int rows = a2.size() / k;
+            GemmF32 gemm = Kernels.get().gemmF32();
+            float[] ga = new float[a2.size()];
+            float[] gb = new float[k * n];
+            gemm.gemm(false, true, rows, k, n, g.floats(), 0, n, b2.floats(), 0, n, ga, 0, k, false);
+            gemm.gemm(true, false, k, n, rows, a2.floats(), 0, k, g.floats(), 0, n, gb, 0, n, false);
+            return List.of(Tensor.of(ga, a.shape()), Tensor.of(gb, b.shape()));
         }
 
         private static Tensor lastTwoTransposed(Tensor t) {
