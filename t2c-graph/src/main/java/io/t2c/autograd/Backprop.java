@@ -71,7 +71,16 @@ public final class Backprop {
         Set<String> needed = valuesBetween(g, new HashSet<>(wrt), loss);
         Map<String, Tensor> grads = new HashMap<>();
         grads.put(loss, Tensor.of(new float[] {1f}, lossValue.shape()));
+        Set<String> kept = new HashSet<>(wrt);
+        g.outputs().forEach(v -> kept.add(v.name()));
+        List<List<String>> releasable = releasableAfter(nodes, kept);
         for (int i = nodes.size() - 1; i >= 0; i--) {
+            // The reverse walk has passed every node that reads or produces these: drop the activations and their
+            // gradients so the collector can reuse the memory during the rest of the backward pass.
+            for (String v : releasable.get(i + 1)) {
+                env.remove(v);
+                grads.remove(v);
+            }
             Node n = nodes.get(i);
             if (n.outputs().stream().noneMatch(grads::containsKey)
                     || n.inputs().stream().noneMatch(needed::contains)) {
@@ -121,6 +130,32 @@ public final class Backprop {
             outputs.put(v.name(), env.get(v.name()));
         }
         return new Result(outputs, result);
+    }
+
+    /**
+     * For each node index i, the values whose first reader or producer (in forward order) is node i, except
+     * {@code kept}; index {@code nodes.size()} is empty.
+     */
+    private static List<List<String>> releasableAfter(List<Node> nodes, Set<String> kept) {
+        Map<String, Integer> first = new HashMap<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            for (String v : nodes.get(i).inputs()) {
+                first.putIfAbsent(v, i);
+            }
+            for (String v : nodes.get(i).outputs()) {
+                first.putIfAbsent(v, i);
+            }
+        }
+        List<List<String>> byNode = new ArrayList<>();
+        for (int i = 0; i <= nodes.size(); i++) {
+            byNode.add(new ArrayList<>());
+        }
+        first.forEach((v, i) -> {
+            if (!v.isEmpty() && !kept.contains(v)) {
+                byNode.get(i).add(v);
+            }
+        });
+        return byNode;
     }
 
     /** Runs a node's forward or backward so that a kernel's error names the node, as the Executor's do. */

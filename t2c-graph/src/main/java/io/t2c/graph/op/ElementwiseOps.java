@@ -250,7 +250,7 @@ final class ElementwiseOps {
 
         @Override
         public List<Tensor> backward(Node node, List<Tensor> in, List<Tensor> out, List<Tensor> gOut) {
-            return List.of(Gradients.passWhereInRange(in.get(0), gOut.get(0), Float.MIN_VALUE, Float.POSITIVE_INFINITY));
+            return List.of(Elementwise.passWhereInRange(in.get(0), gOut.get(0), Float.MIN_VALUE, Float.POSITIVE_INFINITY));
         }
     }
 
@@ -282,7 +282,7 @@ final class ElementwiseOps {
             Tensor max = optionalTensor(in, 2);
             float lo = min == null ? Float.NEGATIVE_INFINITY : (float) min.getDouble(0);
             float hi = max == null ? Float.POSITIVE_INFINITY : (float) max.getDouble(0);
-            Tensor gx = Gradients.passWhereInRange(in.get(0), gOut.get(0), lo, hi);
+            Tensor gx = Elementwise.passWhereInRange(in.get(0), gOut.get(0), lo, hi);
             return java.util.Arrays.asList(gx, null, null);
         }
     }

@@ -3,6 +3,7 @@ package io.t2c.graph.op;
 import io.t2c.graph.Attributes;
 import io.t2c.graph.Node;
 import io.t2c.tensor.Tensor;
+import io.t2c.tensor.ops.Elementwise;
 
 /**
  * A fused activation: our attributes {@code clamp_min} / {@code clamp_max} (not ONNX's) on a Conv or Add clamp its
@@ -43,6 +44,6 @@ public final class FusedClamp {
         Attributes a = node.attributes();
         float lo = a.getFloat(MIN, Float.NEGATIVE_INFINITY);
         float hi = a.getFloat(MAX, Float.POSITIVE_INFINITY);
-        return Gradients.passWhereInRange(y, g, Math.nextUp(lo), Math.nextDown(hi));
+        return Elementwise.passWhereInRange(y, g, Math.nextUp(lo), Math.nextDown(hi));
     }
 }

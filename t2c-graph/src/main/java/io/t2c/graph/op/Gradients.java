@@ -73,18 +73,6 @@ final class Gradients {
         return Tensor.of(out, a.shape());
     }
 
-    /** The gradient where {@code lo ≤ x ≤ hi}, zero elsewhere (Relu: lo = the smallest positive float; Clip). */
-    static Tensor passWhereInRange(Tensor x, Tensor g, float lo, float hi) {
-        float[] xv = x.floats();
-        float[] gv = g.floats();
-        float[] out = new float[xv.length];
-        for (int i = 0; i < out.length; i++) {
-            float v = xv[i];
-            out[i] = v >= lo && v <= hi ? gv[i] : 0f;
-        }
-        return Tensor.of(out, x.shape());
-    }
-
     /** A float tensor of the given shape filled with zeros, standing in for an absent output gradient. */
     static Tensor zerosLike(Tensor t) {
         return Tensor.zeros(DType.FLOAT32, t.shape());

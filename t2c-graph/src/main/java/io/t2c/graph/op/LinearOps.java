@@ -81,79 +81,14 @@ final class LinearOps {
     }
 
     /**
-     * im2col for sample {@code n} and group {@code g}: row {@code r = (ci·kH + kh)·kW + kw} of {@code col}
-     * (leading dimension {@code ld}, starting at column {@code col0}) holds, for each output position
-     * {@code oh·outW + ow}, the input value that tap reads, {@code x[n, g·Cg + ci, oh·sH − padTop + kh·dH,
-     * ow·sW − padLeft + kw·dW]}, or 0 where that lies in the padding.
-     */
-    private static void im2col(float[] x, Conv2dParams p, int n, int g, int outH, int outW, float[] col, int ld, int col0) {
-        int cg = p.groupInChannels();
-        int inH = p.inH();
-        int inW = p.inW();
-        for (int ci = 0; ci < cg; ci++) {
-            int plane = (n * p.inChannels() + g * cg + ci) * inH * inW;
-            for (int kh = 0; kh < p.kernelH(); kh++) {
-                for (int kw = 0; kw < p.kernelW(); kw++) {
-                    int row = ((ci * p.kernelH() + kh) * p.kernelW() + kw) * ld + col0;
-                    for (int oh = 0; oh < outH; oh++) {
-                        int ih = oh * p.strideH() - p.padTop() + kh * p.dilationH();
-                        int dst = row + oh * outW;
-                        if (ih < 0 || ih >= inH) {
-                            Arrays.fill(col, dst, dst + outW, 0f);
-                            continue;
-                        }
-                        int src = plane + ih * inW;
-                        for (int ow = 0; ow < outW; ow++) {
-                            int iw = ow * p.strideW() - p.padLeft() + kw * p.dilationW();
-                            col[dst + ow] = iw >= 0 && iw < inW ? x[src + iw] : 0f;
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /** Most floats one im2col block may hold (16 MB); blocks never shrink below one sample. */
-    private static final int COL_BLOCK = 1 << 22;
-
-    /**
-     * The weight gradient of a convolution described by {@code p}: for each group,
-     * {@code w̄[g] = Σₙ ȳ[n, g] · col(x[n], g)ᵀ} ({@code [OC/g × outH·outW] · [outH·outW × Cg·kH·kW]}), returned in
-     * the weight layout {@code [OC, C/g, kH, kW]}. {@code outH × outW} are the output positions summed over —
-     * {@code p.outH() × p.outW()} for a Conv; a ConvTranspose's weight gradient is this with ȳ as the input and x as
-     * the output gradient, over x's (possibly smaller) size. Samples go in blocks of a fixed size, not tied to the
-     * thread count so results do not depend on it: a block's im2col runs in parallel over its samples, then one GEMM
-     * per group with K = block·outH·outW accumulates into w̄.
+     * The weight gradient of a convolution described by {@code p}, in the weight layout {@code [OC, C/g, kH, kW]}:
+     * {@code w̄[o, c, u, v] = Σ ȳ[n, o, i, j] · x[n, g·Cg + c, i·sH − padTop + u·dH, j·sW − padLeft + v·dW]} over
+     * {@code outH × outW} positions — {@code p.outH() × p.outW()} for a Conv; a ConvTranspose's weight gradient is this
+     * with ȳ as the input and x as the output gradient, over x's (possibly smaller) size.
      */
     private static float[] convWeightGradient(float[] x, Conv2dParams p, float[] gy, int outH, int outW) {
-        int cg = p.groupInChannels();
-        int ocg = p.groupOutChannels();
-        int rows = cg * p.kernelH() * p.kernelW();
-        int positions = outH * outW;
-        int block = Math.max(1, Math.min(p.batch(), COL_BLOCK / Math.max(1, rows * positions)));
-        float[] dw = new float[p.outChannels() * rows];
-        float[] col = new float[rows * block * positions];
-        float[] gyBlock = new float[ocg * block * positions];
-        GemmF32 gemm = Kernels.get().gemmF32();
-        for (int n0 = 0; n0 < p.batch(); n0 += block) {
-            int first = n0;
-            int nb = Math.min(block, p.batch() - n0);
-            int ld = nb * positions;
-            for (int g = 0; g < p.groups(); g++) {
-                int group = g;
-                Parallel.forRange(nb, 1, (from, to) -> {
-                    for (int j = from; j < to; j++) {
-                        im2col(x, p, first + j, group, outH, outW, col, ld, j * positions);
-                        // ȳ of this sample and group, laid out as columns j·positions.. of an [OC/g × ld] matrix
-                        for (int o = 0; o < ocg; o++) {
-                            System.arraycopy(gy, ((first + j) * p.outChannels() + group * ocg + o) * positions,
-                                    gyBlock, o * ld + j * positions, positions);
-                        }
-                    }
-                });
-                gemm.gemm(false, true, ocg, rows, ld, gyBlock, 0, ld, col, 0, ld, dw, g * ocg * rows, rows, true);
-            }
-        }
+        float[] dw = new float[Math.toIntExact(p.weightSize())];
+        Kernels.get().conv2dF32().weightGradient(p, x, gy, outH, outW, dw);
         return dw;
     }
 
@@ -215,8 +150,7 @@ final class LinearOps {
 
         /**
          * x̄ is the transposed convolution of ȳ with the same weights, strides, pads, dilations and groups (Conv
-         * gathers what ConvTranspose spreads), with the output padding that makes it exactly x's size (a strided
-         * window grid can stop short of the input's end); w̄ = convWeightGradient (im2col + GEMM per group);
+         * gathers what ConvTranspose spreads; see {@link Convolutions#conv2dInputGradient}); w̄ = convWeightGradient;
          * b̄ = Σ ȳ over N and the spatial dims.
          */
         @Override
@@ -230,14 +164,7 @@ final class LinearOps {
             int[] dil = a.getInts("dilations", null);
             int[] pads = convPads(node, x.shape(), spatialKernel(w.shape()), strides, dil);
             Conv2dParams p = params(node, x.shape(), w.shape(), b == null ? null : b.shape());
-            // The size a transposed convolution of ȳ reaches without output padding: x's size less < one stride.
-            int reachedH = (p.outH() - 1) * p.strideH() + (p.kernelH() - 1) * p.dilationH() + 1 - p.padTop()
-                    - p.padBottom();
-            int reachedW = (p.outW() - 1) * p.strideW() + (p.kernelW() - 1) * p.dilationW() + 1 - p.padLeft()
-                    - p.padRight();
-            int[] outputPadding = x.rank() == 3 ? new int[] {p.inW() - reachedW}
-                    : new int[] {p.inH() - reachedH, p.inW() - reachedW};
-            Tensor gx = Convolutions.convTranspose2d(g, w, null, strides, pads, outputPadding, dil, p.groups());
+            Tensor gx = Convolutions.conv2dInputGradient(g, w, x.shape(), strides, pads, dil, p.groups());
             Tensor gw = Tensor.of(convWeightGradient(x.floats(), p, g.floats(), p.outH(), p.outW()), w.shape());
             Tensor gb = b == null ? null : Reductions.reduceSum(g, batchAndSpatialAxes(g.rank()), false);
             return Arrays.asList(gx, gw, gb);
@@ -617,10 +544,29 @@ final class LinearOps {
             Tensor b2 = b.rank() == 1 ? b.reshape(b.dim(0), 1) : b;
             int[] ys = shape(node, a2.shape(), b2.shape());
             Tensor g = gOut.get(0).reshape(ys);
+            if (b2.rank() == 2 && a.dtype() == DType.FLOAT32 && b.dtype() == DType.FLOAT32) {
+                return sharedWeightGradients(a, b, a2, b2, g);
+            }
             Tensor ga = forward(node, List.of(g, lastTwoTransposed(b2))).get(0);
             Tensor gb = forward(node, List.of(lastTwoTransposed(a2), g)).get(0);
             return List.of(Gradients.sumToShape(ga, a2.shape()).reshape(a.shape()),
                     Gradients.sumToShape(gb, b2.shape()).reshape(b.shape()));
+        }
+
+        /**
+         * A 2-D B shared by every row of A (a linear layer): Ā = Ȳ·Bᵀ and B̄ = Aᵀ·Ȳ over all rows at once, with the
+         * GEMM's transpose flags instead of transposed copies and no per-batch B̄ to sum.
+         */
+        private static List<Tensor> sharedWeightGradients(Tensor a, Tensor b, Tensor a2, Tensor b2, Tensor g) {
+            int k = b2.dim(0);
+            int n = b2.dim(1);
+            int rows = a2.size() / k;
+            GemmF32 gemm = Kernels.get().gemmF32();
+            float[] ga = new float[a2.size()];
+            float[] gb = new float[k * n];
+            gemm.gemm(false, true, rows, k, n, g.floats(), 0, n, b2.floats(), 0, n, ga, 0, k, false);
+            gemm.gemm(true, false, k, n, rows, a2.floats(), 0, k, g.floats(), 0, n, gb, 0, n, false);
+            return List.of(Tensor.of(ga, a.shape()), Tensor.of(gb, b.shape()));
         }
 
         private static Tensor lastTwoTransposed(Tensor t) {

@@ -201,49 +201,38 @@ final class NormOps {
                 var = in.get(4).toDoubleArray();
             }
             double[] gamma = in.get(1).toDoubleArray();
-            float[] xs = x.floats();
-            float[] gy = gOut.get(0) == null ? null : gOut.get(0).floats();
+            Tensor gy = gOut.get(0) != null ? gOut.get(0) : Tensor.zeros(DType.FLOAT32, shape);
             float[] gMean = gOut.size() > 1 && gOut.get(1) != null ? gOut.get(1).floats() : null;
             float[] gVar = gOut.size() > 2 && gOut.get(2) != null ? gOut.get(2).floats() : null;
-            float[] gx = new float[xs.length];
+            double[][] sums = Normalization.channelGradientSums(x, gy, mean);
             float[] gGamma = new float[c];
             float[] gBeta = new float[c];
-            Parallel.forRange(c, Math.max(1, GRAIN / Math.max(1, m)), (from, to) -> {
-                for (int ch = from; ch < to; ch++) {
-                    double mu = mean[ch];
-                    double inv = 1 / Math.sqrt(var[ch] + eps);
-                    double sg = 0;
-                    double sgx = 0;
-                    for (int i = 0; gy != null && i < n; i++) {
-                        int off = (i * c + ch) * plane;
-                        for (int j = 0; j < plane; j++) {
-                            sg += gy[off + j];
-                            sgx += gy[off + j] * (xs[off + j] - mu) * inv;
-                        }
-                    }
-                    gGamma[ch] = (float) sgx;
-                    gBeta[ch] = (float) sg;
-                    double a = gamma[ch] * inv;
-                    // Running statistics: d mean/dx = 1/m, d unbiased var/dx = 2(x − μ)/(m − 1).
-                    double rm = training && gMean != null ? (1 - momentum) * gMean[ch] / m : 0;
-                    double rv = training && gVar != null
-                            ? (1 - momentum) * gVar[ch] * 2 / (unbiased(node) ? m - 1 : m) : 0;
-                    for (int i = 0; i < n; i++) {
-                        int off = (i * c + ch) * plane;
-                        for (int j = 0; j < plane; j++) {
-                            double g = gy == null ? 0 : gy[off + j];
-                            double xc = xs[off + j] - mu;
-                            double d = training ? a * (g - sg / m - xc * inv * sgx / m) : a * g;
-                            gx[off + j] = (float) (d + rm + rv * xc);
-                        }
-                    }
-                }
-            });
+            // x̄ = a·ȳ + b·x + d per channel, the formula above with x̂ = (x − μ)·inv expanded.
+            float[] a = new float[c];
+            float[] b = new float[c];
+            float[] d = new float[c];
+            for (int ch = 0; ch < c; ch++) {
+                double inv = 1 / Math.sqrt(var[ch] + eps);
+                double sg = sums[0][ch];
+                double sgx = sums[1][ch] * inv;
+                gGamma[ch] = (float) sgx;
+                gBeta[ch] = (float) sg;
+                double scale = gamma[ch] * inv;
+                // Running statistics: d mean/dx = 1/m, d unbiased var/dx = 2(x − μ)/(m − 1).
+                double rm = training && gMean != null ? (1 - momentum) * gMean[ch] / m : 0;
+                double rv = training && gVar != null
+                        ? (1 - momentum) * gVar[ch] * 2 / (unbiased(node) ? m - 1 : m) : 0;
+                double slope = (training ? -scale * inv * sgx / m : 0) + rv;
+                a[ch] = (float) scale;
+                b[ch] = (float) slope;
+                d[ch] = (float) ((training ? -scale * sg / m : 0) + rm - slope * mean[ch]);
+            }
+            Tensor gx = Normalization.channelLinearCombination(gy, x, a, b, d);
             Tensor gm = training && gMean != null ? Elementwise.mul(gOut.get(1), Tensor.scalar((float) momentum).reshape())
                     : null;
             Tensor gv = training && gVar != null ? Elementwise.mul(gOut.get(2), Tensor.scalar((float) momentum).reshape())
                     : null;
-            return Arrays.asList(Tensor.of(gx, shape), Tensor.of(gGamma, in.get(1).shape()),
+            return Arrays.asList(gx, Tensor.of(gGamma, in.get(1).shape()),
                     Tensor.of(gBeta, in.get(2).shape()), gm == null ? null : gm.reshape(in.get(3).shape()),
                     gv == null ? null : gv.reshape(in.get(4).shape()));
         }

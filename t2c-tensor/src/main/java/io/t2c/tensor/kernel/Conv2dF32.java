@@ -28,4 +28,14 @@ public interface Conv2dF32 {
 
     /** Computes the convolution into {@code y} with prepared weights. */
     void conv2d(Conv2dParams p, float[] x, Conv2dWeights w, float[] bias, float[] y);
+
+    /**
+     * The weight gradient of the convolution {@code p}, overwriting {@code gw[outChannels, inChannels/groups, kernelH,
+     * kernelW]}: {@code gw[o, c, u, v] = Σ_{n, i < outH, j < outW} gy[n, o, i, j] · x[n, g·Cg + c, i·sH − padTop +
+     * u·dH, j·sW − padLeft + v·dW]}, x read as 0 outside the input. {@code gy} is {@code [N, OC, outH, outW]} with
+     * {@code outH ≤ p.outH()} and {@code outW ≤ p.outW()} (a ConvTranspose's weight gradient sums over the positions
+     * of its smaller input). Summation order is implementation defined; the result does not depend on the thread
+     * count.
+     */
+    void weightGradient(Conv2dParams p, float[] x, float[] gy, int outH, int outW, float[] gw);
 }

@@ -114,6 +114,17 @@ public record Conv2dParams(int batch, int inChannels, int inH, int inW,
         check("y", y.length, outputSize());
     }
 
+    /** Checks the arrays of {@link Conv2dF32#weightGradient} against this shape and the summed output size. */
+    void checkWeightGradient(float[] x, float[] gy, int sumH, int sumW, float[] gw) {
+        if (sumH < 0 || sumW < 0 || sumH > outH() || sumW > outW()) {
+            throw new IllegalArgumentException("gradient positions " + sumH + "×" + sumW + " exceed the output "
+                    + outH() + "×" + outW());
+        }
+        check("x", x.length, inputSize());
+        check("gy", gy.length, (long) batch * outChannels * sumH * sumW);
+        check("gw", gw.length, weightSize());
+    }
+
     static void check(String name, int length, long expected) {
         if (length != expected) {
             throw new IllegalArgumentException(name + " has " + length + " elements, expected " + expected);

@@ -71,6 +71,61 @@ public final class Convolutions {
     }
 
     /**
+     * The input gradient of ONNX Conv: {@code x̄[n, g·Cg + c, ·, ·] = Σ ȳ[n, o, i, j] · w[o, c, u, v]} over every
+     * output and tap that read that input element; {@code xShape} is the conv input's shape. With stride 1 this is a
+     * plain convolution of ȳ with the weights flipped in space and transposed per group (the fast forward kernel);
+     * otherwise it is the transposed convolution, with the output padding that makes it exactly x's size (a strided
+     * window grid can stop short of the input's end).
+     */
+    public static Tensor conv2dInputGradient(Tensor gy, Tensor w, int[] xShape, int[] strides, int[] pads,
+                                             int[] dilations, int groups) {
+        Conv2dParams p = conv2dParams(xShape, w.shape(), null, strides, pads, dilations, groups);
+        requireFloat("Conv", gy, w, null);
+        int reachH = (p.kernelH() - 1) * p.dilationH();
+        int reachW = (p.kernelW() - 1) * p.dilationW();
+        boolean oneD = xShape.length == 3;
+        if (p.strideH() == 1 && p.strideW() == 1 && p.padTop() <= reachH && p.padBottom() <= reachH
+                && p.padLeft() <= reachW && p.padRight() <= reachW) {
+            // Output (i, j) read input (i − padTop + u·dH, …); so input (y, x) gathers ȳ at y + padTop − u·dH, i.e.
+            // a conv of ȳ with tap u' = kH−1−u and padding reach − pad on each side.
+            int[] flippedPads = oneD ? new int[] {reachW - p.padLeft(), reachW - p.padRight()}
+                    : new int[] {reachH - p.padTop(), reachW - p.padLeft(), reachH - p.padBottom(),
+                    reachW - p.padRight()};
+            return conv2d(gy, flippedTransposed(w, p), null, strides, flippedPads, dilations, groups);
+        }
+        int outputPadH = p.inH() - ((p.outH() - 1) * p.strideH() + reachH + 1 - p.padTop() - p.padBottom());
+        int outputPadW = p.inW() - ((p.outW() - 1) * p.strideW() + reachW + 1 - p.padLeft() - p.padRight());
+        int[] outputPadding = oneD ? new int[] {outputPadW} : new int[] {outputPadH, outputPadW};
+        return convTranspose2d(gy, w, null, strides, pads, outputPadding, dilations, groups);
+    }
+
+    /** Weights {@code [OC, Cg, kH, kW]} as {@code wf[g·Cg + c, o, kH−1−u, kW−1−v] = w[g·OCg + o, c, u, v]}. */
+    private static Tensor flippedTransposed(Tensor w, Conv2dParams p) {
+        float[] src = w.floats();
+        int cg = p.groupInChannels();
+        int ocg = p.groupOutChannels();
+        int kh = p.kernelH();
+        int kw = p.kernelW();
+        int kk = kh * kw;
+        float[] dst = new float[src.length];
+        for (int g = 0; g < p.groups(); g++) {
+            for (int o = 0; o < ocg; o++) {
+                for (int c = 0; c < cg; c++) {
+                    int from = ((g * ocg + o) * cg + c) * kk;
+                    int to = ((g * cg + c) * ocg + o) * kk;
+                    for (int t = 0; t < kk; t++) {
+                        dst[to + kk - 1 - t] = src[from + t];
+                    }
+                }
+            }
+        }
+        int[] shape = w.shape().clone();
+        shape[0] = p.inChannels();
+        shape[1] = ocg;
+        return Tensor.of(dst, shape);
+    }
+
+    /**
      * Validates Conv shapes and attributes and returns the kernel parameters; {@code biasShape} may be null. Usable
      * for shape inference: the output is {@code [batch, outChannels, outH, outW]} (rank 3: without outH).
      */

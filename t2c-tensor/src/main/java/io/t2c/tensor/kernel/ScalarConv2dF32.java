@@ -50,4 +50,40 @@ public final class ScalarConv2dF32 implements Conv2dF32 {
             }
         }
     }
+
+    @Override
+    public void weightGradient(Conv2dParams p, float[] x, float[] gy, int outH, int outW, float[] gw) {
+        p.checkWeightGradient(x, gy, outH, outW, gw);
+        int cg = p.groupInChannels();
+        int ocg = p.groupOutChannels();
+        int kh = p.kernelH();
+        int kw = p.kernelW();
+        for (int o = 0; o < p.outChannels(); o++) {
+            int g = o / ocg;
+            for (int ci = 0; ci < cg; ci++) {
+                for (int u = 0; u < kh; u++) {
+                    for (int v = 0; v < kw; v++) {
+                        float s = 0f;
+                        for (int n = 0; n < p.batch(); n++) {
+                            int xc = (n * p.inChannels() + g * cg + ci) * p.inH();
+                            for (int i = 0; i < outH; i++) {
+                                int iy = i * p.strideH() - p.padTop() + u * p.dilationH();
+                                if (iy < 0 || iy >= p.inH()) {
+                                    continue;
+                                }
+                                for (int j = 0; j < outW; j++) {
+                                    int ix = j * p.strideW() - p.padLeft() + v * p.dilationW();
+                                    if (ix >= 0 && ix < p.inW()) {
+                                        s += gy[((n * p.outChannels() + o) * outH + i) * outW + j]
+                                                * x[(xc + iy) * p.inW() + ix];
+                                    }
+                                }
+                            }
+                        }
+                        gw[((o * cg + ci) * kh + u) * kw + v] = s;
+                    }
+                }
+            }
+        }
+    }
 }

@@ -16,8 +16,12 @@ final class ThreadBuffers {
     static final int DEPTHWISE = 3;
     /** Padded column tail and C tile of the small-GEMM path. */
     static final int SMALL = 4;
+    /** The ȳ grid of a conv weight gradient. */
+    static final int WEIGHT_GRADIENT_OUTPUT = 5;
+    /** The input phase grid of a conv weight gradient. */
+    static final int WEIGHT_GRADIENT_INPUT = 6;
 
-    private static final ThreadLocal<float[][]> SLOTS = ThreadLocal.withInitial(() -> new float[5][]);
+    private static final ThreadLocal<float[][]> SLOTS = ThreadLocal.withInitial(() -> new float[7][]);
 
     private ThreadBuffers() {}
 

@@ -59,6 +59,11 @@ final class VectorConv2dF32 implements Conv2dF32 {
         }
     }
 
+    @Override
+    public void weightGradient(Conv2dParams p, float[] x, float[] gy, int outH, int outW, float[] gw) {
+        ConvWeightGradient.compute(p, x, gy, outH, outW, gw);
+    }
+
     // ---- implicit GEMM ----
 
     private void viaGemm(Conv2dParams p, float[] x, float[][] packed, float[] bias, float[] y) {

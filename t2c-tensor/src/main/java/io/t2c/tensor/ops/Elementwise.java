@@ -280,6 +280,33 @@ public final class Elementwise {
         return unary("Relu", UnaryOp.RELU, x, 0, 0, true);
     }
 
+    /**
+     * {@code lo ≤ x ≤ hi ? g : 0} for same-shape FLOAT32 tensors (NaN x gives 0): the gradient {@code g} of Relu
+     * (lo = the smallest positive float) or Clip, passed where the input was not clamped.
+     */
+    public static Tensor passWhereInRange(Tensor x, Tensor g, float lo, float hi) {
+        requireDType("passWhereInRange", x, DType.FLOAT32);
+        requireDType("passWhereInRange", g, DType.FLOAT32);
+        if (!java.util.Arrays.equals(x.shape(), g.shape())) {
+            throw new T2cException("passWhereInRange: shapes " + Shapes.toString(x.shape()) + " and "
+                    + Shapes.toString(g.shape()) + " differ");
+        }
+        float[] xv = x.floats();
+        float[] gv = g.floats();
+        float[] out = new float[xv.length];
+        boolean vector = Vectorization.enabled();
+        Parallel.forRange(xv.length, StridedLoop.GRAIN, (from, to) -> {
+            if (vector) {
+                VectorKernels.passWhereInRange(xv, gv, out, from, to - from, lo, hi);
+            } else {
+                for (int i = from; i < to; i++) {
+                    out[i] = xv[i] >= lo && xv[i] <= hi ? gv[i] : 0f;
+                }
+            }
+        });
+        return Tensor.of(out, x.shape());
+    }
+
     /** {@code x < 0 ? alpha * x : x} (ONNX default alpha 0.01). */
     public static Tensor leakyRelu(Tensor x, float alpha) {
         return unary("LeakyRelu", UnaryOp.LEAKY_RELU, x, alpha, 0, false);

@@ -59,11 +59,16 @@ public final class Normalization {
         double[] mean = new double[c];
         double[] var = new double[c];
         int count = n * plane;
+        boolean vector = Vectorization.enabled();
         Parallel.forRange(c, Math.max(1, StridedLoop.GRAIN / Math.max(1, count)), (from, to) -> {
             for (int ch = from; ch < to; ch++) {
                 double s = 0;
                 for (int i = 0; i < n; i++) {
                     int off = (i * c + ch) * plane;
+                    if (vector) {
+                        s += VectorKernels.sum(src, off, plane);
+                        continue;
+                    }
                     for (int j = 0; j < plane; j++) {
                         s += src[off + j];
                     }
@@ -72,6 +77,10 @@ public final class Normalization {
                 double ss = 0;
                 for (int i = 0; i < n; i++) {
                     int off = (i * c + ch) * plane;
+                    if (vector) {
+                        ss += VectorKernels.sumSquaredDeviations(src, off, plane, (float) mu);
+                        continue;
+                    }
                     for (int j = 0; j < plane; j++) {
                         double d = src[off + j] - mu;
                         ss += d * d;
@@ -82,6 +91,79 @@ public final class Normalization {
             }
         });
         return new ChannelStats(mean, var, count);
+    }
+
+    /**
+     * The two per-channel sums of a BatchNormalization gradient over same-shape {@code [N, C, ...]} tensors:
+     * {@code {Σ g, Σ g·(x − mean[c])}}, in double (float vector lanes per short block, as {@link #channelStats}).
+     */
+    public static double[][] channelGradientSums(Tensor x, Tensor g, double[] mean) {
+        int[] shape = sameShapeChannels("channelGradientSums", x, g);
+        int n = shape[0];
+        int c = shape[1];
+        int plane = Shapes.product(shape, 2, shape.length);
+        float[] xs = x.floats();
+        float[] gs = g.floats();
+        double[] sumG = new double[c];
+        double[] sumGx = new double[c];
+        boolean vector = Vectorization.enabled();
+        Parallel.forRange(c, Math.max(1, StridedLoop.GRAIN / Math.max(1, n * plane)), (from, to) -> {
+            double[] sums = new double[2];
+            for (int ch = from; ch < to; ch++) {
+                sums[0] = 0;
+                sums[1] = 0;
+                float mu = (float) mean[ch];
+                for (int i = 0; i < n; i++) {
+                    int off = (i * c + ch) * plane;
+                    if (vector) {
+                        VectorKernels.gradientSums(gs, xs, off, plane, mu, sums);
+                        continue;
+                    }
+                    for (int j = off; j < off + plane; j++) {
+                        sums[0] += gs[j];
+                        sums[1] += gs[j] * (xs[j] - mu);
+                    }
+                }
+                sumG[ch] = sums[0];
+                sumGx[ch] = sums[1];
+            }
+        });
+        return new double[][] {sumG, sumGx};
+    }
+
+    /** {@code out = a[c]·g + b[c]·x + d[c]} over same-shape {@code [N, C, ...]} tensors (a BatchNorm gradient). */
+    public static Tensor channelLinearCombination(Tensor g, Tensor x, float[] a, float[] b, float[] d) {
+        int[] shape = sameShapeChannels("channelLinearCombination", x, g);
+        int c = shape[1];
+        int plane = Shapes.product(shape, 2, shape.length);
+        float[] xs = x.floats();
+        float[] gs = g.floats();
+        float[] out = new float[xs.length];
+        boolean vector = Vectorization.enabled();
+        Parallel.forRange(shape[0] * c, Math.max(1, StridedLoop.GRAIN / Math.max(1, plane)), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int ch = p % c;
+                int off = p * plane;
+                if (vector) {
+                    VectorKernels.linearCombination(gs, xs, out, off, plane, a[ch], b[ch], d[ch]);
+                    continue;
+                }
+                for (int j = off; j < off + plane; j++) {
+                    out[j] = a[ch] * gs[j] + Math.fma(b[ch], xs[j], d[ch]);
+                }
+            }
+        });
+        return Tensor.of(out, shape);
+    }
+
+    private static int[] sameShapeChannels(String name, Tensor x, Tensor g) {
+        Elementwise.requireDType(name, x, DType.FLOAT32);
+        Elementwise.requireDType(name, g, DType.FLOAT32);
+        if (x.rank() < 2 || !java.util.Arrays.equals(x.shape(), g.shape())) {
+            throw new T2cException(name + " expects two [N, C, ...] tensors of one shape, got "
+                    + Shapes.toString(x.shape()) + " and " + Shapes.toString(g.shape()));
+        }
+        return x.shape();
     }
 
     /**

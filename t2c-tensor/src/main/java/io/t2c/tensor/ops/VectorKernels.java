@@ -31,6 +31,21 @@ final class VectorKernels {
         return L;
     }
 
+    /** {@code o[i] = lo ≤ x[i] ≤ hi ? g[i] : 0} for i in [off, off + n). */
+    static void passWhereInRange(float[] x, float[] g, float[] o, int off, int n, float lo, float hi) {
+        int ub = off + F.loopBound(n);
+        int i = off;
+        FloatVector zero = FloatVector.zero(F);
+        for (; i < ub; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            VectorMask<Float> pass = v.compare(VectorOperators.GE, lo).and(v.compare(VectorOperators.LE, hi));
+            zero.blend(FloatVector.fromArray(F, g, i), pass).intoArray(o, i);
+        }
+        for (; i < off + n; i++) {
+            o[i] = x[i] >= lo && x[i] <= hi ? g[i] : 0f;
+        }
+    }
+
     // ---- binary, one row: o[i] = a[ao + i*as] op b[bo + i*bs], strides 0 or 1 ----
 
     static void binary(Elementwise.BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs,
@@ -323,11 +338,13 @@ final class VectorKernels {
 
     /**
      * Sum of {@code x[off, off + n)} in double. Vector lanes accumulate in float for blocks of at most
-     * {@code 64 * L} elements (so each lane adds at most 64 terms), and block sums are added in double.
+     * {@code 64 * L} elements (so each lane adds at most 64 terms), and block sums are added in double, lanes in a
+     * fixed order (BatchNorm statistics in training must not depend on whether this runs compiled).
      */
     static double sum(float[] x, int off, int n) {
         int ub = F.loopBound(n);
         int block = 64 * L;
+        float[] lanes = new float[L];
         double total = 0;
         int i = 0;
         while (i < ub) {
@@ -336,12 +353,91 @@ final class VectorKernels {
             for (; i < end; i += L) {
                 acc = acc.add(FloatVector.fromArray(F, x, off + i));
             }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += orderedLaneSum(acc, lanes);
         }
         for (; i < n; i++) {
             total += x[off + i];
         }
         return total;
+    }
+
+    /**
+     * {@code Σ (x − mu)²} over {@code x[off, off + n)}, blocked like {@link #sum}; lanes are added in a fixed order
+     * (training must give the same bits whether this runs interpreted or compiled, and reduceLanes may differ).
+     */
+    static double sumSquaredDeviations(float[] x, int off, int n, float mu) {
+        int ub = F.loopBound(n);
+        int block = 64 * L;
+        FloatVector m = FloatVector.broadcast(F, mu);
+        float[] lanes = new float[L];
+        double total = 0;
+        int i = 0;
+        while (i < ub) {
+            int end = Math.min(ub, i + block);
+            FloatVector acc = FloatVector.zero(F);
+            for (; i < end; i += L) {
+                FloatVector d = FloatVector.fromArray(F, x, off + i).sub(m);
+                acc = d.fma(d, acc);
+            }
+            total += orderedLaneSum(acc, lanes);
+        }
+        for (; i < n; i++) {
+            float d = x[off + i] - mu;
+            total += d * d;
+        }
+        return total;
+    }
+
+    /**
+     * Adds {@code Σ g} to {@code sums[0]} and {@code Σ g·(x − mu)} to {@code sums[1]} over {@code [off, off + n)}
+     * (the two reductions of a BatchNormalization gradient), blocked and ordered like {@link #sumSquaredDeviations}.
+     */
+    static void gradientSums(float[] g, float[] x, int off, int n, float mu, double[] sums) {
+        int ub = F.loopBound(n);
+        int block = 64 * L;
+        FloatVector m = FloatVector.broadcast(F, mu);
+        float[] lanes = new float[L];
+        int i = 0;
+        while (i < ub) {
+            int end = Math.min(ub, i + block);
+            FloatVector sg = FloatVector.zero(F);
+            FloatVector sgx = FloatVector.zero(F);
+            for (; i < end; i += L) {
+                FloatVector gv = FloatVector.fromArray(F, g, off + i);
+                sg = sg.add(gv);
+                sgx = gv.fma(FloatVector.fromArray(F, x, off + i).sub(m), sgx);
+            }
+            sums[0] += orderedLaneSum(sg, lanes);
+            sums[1] += orderedLaneSum(sgx, lanes);
+        }
+        for (; i < n; i++) {
+            sums[0] += g[off + i];
+            sums[1] += g[off + i] * (x[off + i] - mu);
+        }
+    }
+
+    private static double orderedLaneSum(FloatVector v, float[] lanes) {
+        v.intoArray(lanes, 0);
+        double s = 0;
+        for (float f : lanes) {
+            s += f;
+        }
+        return s;
+    }
+
+    /** {@code o[i] = a·g[i] + b·x[i] + c} over {@code [off, off + n)}. */
+    static void linearCombination(float[] g, float[] x, float[] o, int off, int n, float a, float b, float c) {
+        int ub = off + F.loopBound(n);
+        FloatVector av = FloatVector.broadcast(F, a);
+        FloatVector bv = FloatVector.broadcast(F, b);
+        FloatVector cv = FloatVector.broadcast(F, c);
+        int i = off;
+        for (; i < ub; i += L) {
+            FloatVector.fromArray(F, x, i).fma(bv, cv).add(FloatVector.fromArray(F, g, i).mul(av)).intoArray(o, i);
+        }
+        for (; i < off + n; i++) {
+            o[i] = a * g[i] + Math.fma(b, x[i], c);
+        }
     }
 
     /** Sum of squares of {@code x[off, off + n)}, blocked like {@link #sum}. */

@@ -136,6 +136,86 @@ class Conv2dF32Test {
                 () -> conv.conv2d(p, new float[32], theirs, null, new float[32]));
     }
 
+    static void checkWeightGradient(Conv2dF32 conv, Random r, Conv2dParams p, int outH, int outW) {
+        float[] x = Ref.randomFloats(r, (int) p.inputSize());
+        float[] gy = Ref.randomFloats(r, p.batch() * p.outChannels() * outH * outW);
+        float[] gw = Ref.randomFloats(r, (int) p.weightSize()); // garbage: must be overwritten
+        conv.weightGradient(p, x, gy, outH, outW, gw);
+        double[][] want = Ref.convWeightGradient(p, x, gy, outH, outW);
+        Ref.assertClose(conv.getClass().getSimpleName() + " weight gradient " + p + " over " + outH + "×" + outW,
+                want[0], want[1], p.batch() * outH * outW, i -> gw[i]);
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.t2c.tensor.kernel.Ref#both")
+    void weightGradientNamedCases(Kernels kernels) {
+        Conv2dF32 conv = kernels.conv2dF32();
+        Random r = new Random(24);
+        for (Conv2dParams p : new Conv2dParams[] {
+                Conv2dParams.of(3, 5, 7, 9, 6, 3, 1, 1, 1, 1),               // 3×3 pad 1, 4-row tile plus 2 rows
+                Conv2dParams.of(2, 4, 9, 11, 8, 3, 2, 1, 1, 1),              // stride 2
+                Conv2dParams.of(2, 6, 8, 8, 6, 3, 1, 1, 1, 6),               // depthwise
+                Conv2dParams.of(2, 4, 9, 9, 8, 3, 2, 1, 1, 4),               // depthwise ×2, stride 2
+                Conv2dParams.of(1, 8, 6, 7, 12, 3, 1, 1, 1, 2),              // groups
+                Conv2dParams.of(2, 7, 5, 5, 9, 1, 1, 0, 1, 1),               // 1×1: taps in a short triple
+                Conv2dParams.of(2, 7, 9, 10, 5, 1, 2, 0, 1, 1),              // 1×1 stride 2
+                new Conv2dParams(2, 3, 11, 13, 6, 3, 5, 2, 3, 0, 2, 1, 0, 1, 1, 1), // asymmetric pads, 3×5
+                new Conv2dParams(1, 4, 12, 10, 5, 3, 3, 1, 1, 2, 1, 0, 3, 2, 3, 1), // dilation
+                new Conv2dParams(2, 6, 1, 50, 10, 1, 3, 1, 1, 0, 1, 0, 1, 1, 1, 1), // 1-D
+                Conv2dParams.of(40, 3, 6, 6, 5, 3, 1, 1, 1, 1)}) {           // many samples: several chunks
+            checkWeightGradient(conv, r, p, p.outH(), p.outW());
+        }
+        // Fewer positions than the conv reaches (a ConvTranspose's weight gradient).
+        Conv2dParams p = Conv2dParams.of(2, 4, 8, 9, 6, 3, 2, 1, 1, 2);
+        checkWeightGradient(conv, r, p, p.outH() - 1, p.outW() - 1);
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.t2c.tensor.kernel.Ref#both")
+    void weightGradientRandomShapes(Kernels kernels) {
+        Random r = new Random(25);
+        Ref.threaded(() -> {
+            for (int it = 0; it < 40; it++) {
+                int groups = r.nextInt(3) == 0 ? 0 : 1 + r.nextInt(3);
+                int cg = 1 + r.nextInt(5);
+                int c = groups == 0 ? 1 + r.nextInt(6) : cg * groups;
+                if (groups == 0) {
+                    groups = c;
+                }
+                int oc = groups * (1 + r.nextInt(groups == c ? 2 : 6));
+                int kh = 1 + r.nextInt(4);
+                int kw = 1 + r.nextInt(4);
+                int dh = 1 + r.nextInt(2);
+                int dw = 1 + r.nextInt(2);
+                int h = (kh - 1) * dh + 1 + r.nextInt(12);
+                int w = (kw - 1) * dw + 1 + r.nextInt(30);
+                Conv2dParams p = new Conv2dParams(1 + r.nextInt(9), c, h, w, oc, kh, kw, 1 + r.nextInt(3),
+                        1 + r.nextInt(3), r.nextInt(3), r.nextInt(3), r.nextInt(3), r.nextInt(3), dh, dw, groups);
+                checkWeightGradient(kernels.conv2dF32(), r, p, p.outH(), p.outW());
+            }
+        });
+    }
+
+    /**
+     * The weight gradient is a sum over the batch: it must not depend on how many threads split it. Inside a
+     * fork-join task the kernels run on that thread only.
+     */
+    @org.junit.jupiter.api.Test
+    void weightGradientIsIndependentOfThreads() throws Exception {
+        Conv2dF32 conv = Ref.bothList().get(1).conv2dF32();
+        Conv2dParams p = Conv2dParams.of(64, 16, 14, 14, 16, 3, 1, 1, 1, 1);
+        Random r = new Random(26);
+        float[] x = Ref.randomFloats(r, (int) p.inputSize());
+        float[] gy = Ref.randomFloats(r, (int) p.outputSize());
+        float[] inline = new float[(int) p.weightSize()];
+        float[] pooled = new float[inline.length];
+        java.util.concurrent.ForkJoinPool one = new java.util.concurrent.ForkJoinPool(1);
+        one.submit(() -> conv.weightGradient(p, x, gy, p.outH(), p.outW(), inline)).get();
+        one.shutdown();
+        conv.weightGradient(p, x, gy, p.outH(), p.outW(), pooled);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(inline, pooled);
+    }
+
     @ParameterizedTest
     @MethodSource("io.t2c.tensor.kernel.Ref#both")
     void emptyBatch(Kernels kernels) {

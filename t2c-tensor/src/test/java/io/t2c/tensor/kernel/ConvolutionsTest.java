@@ -63,6 +63,45 @@ class ConvolutionsTest {
         Ref.assertClose("facade convTranspose2d", want[0], want[1], 24, i -> y.floats()[i]);
     }
 
+    /** Stride 1 runs as a flipped-weight conv, other strides as a transposed conv; both must give x's exact shape. */
+    @Test
+    void conv2dInputGradientMatchesTheScatterDefinition() {
+        for (int it = 0; it < 60; it++) {
+            int groups = r.nextInt(3) == 0 ? 0 : 1 + r.nextInt(3);
+            int cg = 1 + r.nextInt(4);
+            int c = groups == 0 ? 1 + r.nextInt(6) : cg * groups;
+            if (groups == 0) {
+                groups = c; // depthwise
+            }
+            int oc = groups * (1 + r.nextInt(groups == c ? 2 : 4));
+            int kh = 1 + r.nextInt(4);
+            int kw = 1 + r.nextInt(4);
+            int s = it % 2 == 0 ? 1 : 1 + r.nextInt(3);
+            int dh = 1 + r.nextInt(2);
+            int dw = 1 + r.nextInt(2);
+            int[] pads = {r.nextInt(3), r.nextInt(3), r.nextInt(3), r.nextInt(3)};
+            int h = (kh - 1) * dh + 1 + r.nextInt(9);
+            int w = (kw - 1) * dw + 1 + r.nextInt(20);
+            Conv2dParams p = new Conv2dParams(1 + r.nextInt(3), c, h, w, oc, kh, kw, s, s, pads[0], pads[1], pads[2],
+                    pads[3], dh, dw, groups);
+            Tensor gy = rand(p.batch(), oc, p.outH(), p.outW());
+            Tensor wt = rand(oc, c / groups, kh, kw);
+            Tensor gx = Convolutions.conv2dInputGradient(gy, wt, new int[] {p.batch(), c, h, w}, new int[] {s, s},
+                    pads, new int[] {dh, dw}, groups);
+            assertArrayEquals(new int[] {p.batch(), c, h, w}, gx.shape());
+            double[][] want = Ref.convInputGradient(p, gy.floats(), wt.floats());
+            Ref.assertClose("input gradient " + p, want[0], want[1], oc * kh * kw, i -> gx.floats()[i]);
+        }
+        // 1-D: rank 3 with pads [begin, end].
+        Conv2dParams p = new Conv2dParams(2, 4, 1, 17, 6, 1, 3, 1, 1, 0, 2, 0, 1, 1, 1, 2);
+        Tensor gy = rand(2, 6, p.outW());
+        Tensor wt = rand(6, 2, 3);
+        Tensor gx = Convolutions.conv2dInputGradient(gy, wt, new int[] {2, 4, 17}, null, new int[] {2, 1}, null, 2);
+        assertArrayEquals(new int[] {2, 4, 17}, gx.shape());
+        double[][] want = Ref.convInputGradient(p, gy.floats(), wt.floats());
+        Ref.assertClose("1-D input gradient", want[0], want[1], 18, i -> gx.floats()[i]);
+    }
+
     @Test
     void channelMismatchNamesBothShapes() {
         T2cException e = assertThrows(T2cException.class,

@@ -128,6 +128,82 @@ final class Ref {
     }
 
     /**
+     * Float64 Conv weight gradient, {@code Σ_{n, i < outH, j < outW} gy[n, o, i, j] · x[n, g·Cg + c, i·sH + u·dH −
+     * padTop, j·sW + v·dW − padLeft]}, written as a scatter over the positions; returns {value, magnitude} over w.
+     */
+    static double[][] convWeightGradient(Conv2dParams p, float[] x, float[] gy, int outH, int outW) {
+        int cg = p.inChannels() / p.groups();
+        int ocg = p.outChannels() / p.groups();
+        int size = p.outChannels() * cg * p.kernelH() * p.kernelW();
+        double[] val = new double[size];
+        double[] mag = new double[size];
+        for (int n = 0; n < p.batch(); n++) {
+            for (int o = 0; o < p.outChannels(); o++) {
+                int g = o / ocg;
+                for (int i = 0; i < outH; i++) {
+                    for (int j = 0; j < outW; j++) {
+                        double d = gy[((n * p.outChannels() + o) * outH + i) * outW + j];
+                        for (int c = 0; c < cg; c++) {
+                            for (int u = 0; u < p.kernelH(); u++) {
+                                for (int v = 0; v < p.kernelW(); v++) {
+                                    int yy = i * p.strideH() + u * p.dilationH() - p.padTop();
+                                    int xx = j * p.strideW() + v * p.dilationW() - p.padLeft();
+                                    if (yy < 0 || xx < 0 || yy >= p.inH() || xx >= p.inW()) {
+                                        continue;
+                                    }
+                                    double t = d * x[((n * p.inChannels() + g * cg + c) * p.inH() + yy) * p.inW() + xx];
+                                    int k = ((o * cg + c) * p.kernelH() + u) * p.kernelW() + v;
+                                    val[k] += t;
+                                    mag[k] += Math.abs(t);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return new double[][] {val, mag};
+    }
+
+    /**
+     * Float64 Conv input gradient: every output position and tap adds {@code gy · w} to the input element it read;
+     * returns {value, magnitude} over x.
+     */
+    static double[][] convInputGradient(Conv2dParams p, float[] gy, float[] w) {
+        int cg = p.inChannels() / p.groups();
+        int ocg = p.outChannels() / p.groups();
+        int size = (int) p.inputSize();
+        double[] val = new double[size];
+        double[] mag = new double[size];
+        for (int n = 0; n < p.batch(); n++) {
+            for (int o = 0; o < p.outChannels(); o++) {
+                int g = o / ocg;
+                for (int i = 0; i < p.outH(); i++) {
+                    for (int j = 0; j < p.outW(); j++) {
+                        double d = gy[((n * p.outChannels() + o) * p.outH() + i) * p.outW() + j];
+                        for (int c = 0; c < cg; c++) {
+                            for (int u = 0; u < p.kernelH(); u++) {
+                                for (int v = 0; v < p.kernelW(); v++) {
+                                    int yy = i * p.strideH() + u * p.dilationH() - p.padTop();
+                                    int xx = j * p.strideW() + v * p.dilationW() - p.padLeft();
+                                    if (yy < 0 || xx < 0 || yy >= p.inH() || xx >= p.inW()) {
+                                        continue;
+                                    }
+                                    double t = d * w[((o * cg + c) * p.kernelH() + u) * p.kernelW() + v];
+                                    int k = ((n * p.inChannels() + g * cg + c) * p.inH() + yy) * p.inW() + xx;
+                                    val[k] += t;
+                                    mag[k] += Math.abs(t);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return new double[][] {val, mag};
+    }
+
+    /**
      * Float64 ConvTranspose per the ONNX definition, written as a gather (for each output, sum the inputs that
      * reach it) rather than the scatter the kernels use.
      */

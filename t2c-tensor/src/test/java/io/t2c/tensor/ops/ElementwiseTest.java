@@ -44,6 +44,32 @@ class ElementwiseTest {
         return r;
     }
 
+    /** Relu/Clip gradient masks: the bounds are inclusive, NaN inputs block the gradient, odd and parallel sizes. */
+    @Test
+    void passWhereInRangeKeepsTheGradientInsideTheBoundsOnBothPaths() {
+        Random r = new Random(7);
+        bothPaths(() -> {
+            for (int n : new int[] {0, 1, 15, 16, 17, 33, 100_003}) {
+                Tensor x = randomFloats(r, -2, 2, n);
+                Tensor g = randomFloats(r, -3, 3, n);
+                if (n > 3) {
+                    x.floats()[0] = Float.NaN;
+                    x.floats()[1] = -1f;
+                    x.floats()[2] = 1f;
+                    x.floats()[3] = 0f;
+                }
+                for (float[] bounds : new float[][] {{Float.MIN_VALUE, Float.POSITIVE_INFINITY}, {-1f, 1f}}) {
+                    Tensor got = Elementwise.passWhereInRange(x, g, bounds[0], bounds[1]);
+                    for (int i = 0; i < n; i++) {
+                        double v = x.floats()[i];
+                        float want = v >= bounds[0] && v <= bounds[1] ? g.floats()[i] : 0f;
+                        assertEquals(want, got.floats()[i], "element " + i + " of " + n + " with x = " + v);
+                    }
+                }
+            }
+        });
+    }
+
     @Test
     void floatBinaryOpsMatchFloat64ExactlyOnBothPaths() {
         // For + - * / min max, the float64 result rounded to float equals the float op bit for bit.

@@ -14,6 +14,52 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class NormalizationTest {
+    /** The BatchNorm-gradient pieces against float64 loops, on odd planes (vector tails) and a parallel-sized one. */
+    @Test
+    void batchNormGradientPiecesMatchFloat64OnBothPaths() {
+        Random r = new Random(11);
+        bothPaths(() -> {
+            for (int[] shape : new int[][] {{2, 3, 5, 7}, {3, 2, 17}, {4, 5, 33, 33}, {1, 1, 1}}) {
+                Tensor x = randomFloats(r, -3, 5, shape);
+                Tensor g = randomFloats(r, -2, 2, shape);
+                int n = shape[0];
+                int c = shape[1];
+                int plane = x.size() / (n * c);
+                double[] mean = new double[c];
+                float[] a = new float[c];
+                float[] b = new float[c];
+                float[] d = new float[c];
+                for (int ch = 0; ch < c; ch++) {
+                    mean[ch] = r.nextGaussian();
+                    a[ch] = (float) r.nextGaussian();
+                    b[ch] = (float) r.nextGaussian();
+                    d[ch] = (float) r.nextGaussian();
+                }
+                double[][] sums = Normalization.channelGradientSums(x, g, mean);
+                Tensor out = Normalization.channelLinearCombination(g, x, a, b, d);
+                for (int ch = 0; ch < c; ch++) {
+                    double sg = 0;
+                    double sgx = 0;
+                    double mag = 0;
+                    for (int i = 0; i < n; i++) {
+                        for (int j = 0; j < plane; j++) {
+                            int k = (i * c + ch) * plane + j;
+                            double gv = g.floats()[k];
+                            sg += gv;
+                            sgx += gv * (x.floats()[k] - (float) mean[ch]);
+                            mag += Math.abs(gv) * (1 + Math.abs(x.floats()[k] - mean[ch]));
+                            double want = a[ch] * gv + b[ch] * (double) x.floats()[k] + d[ch];
+                            double tol = 1e-6 * (Math.abs(a[ch] * gv) + Math.abs(b[ch] * x.floats()[k]) + Math.abs(d[ch]));
+                            assertEquals(want, out.floats()[k], tol, "linear combination at " + k);
+                        }
+                    }
+                    assertEquals(sg, sums[0][ch], 1e-5 * mag, "sum of g, channel " + ch);
+                    assertEquals(sgx, sums[1][ch], 1e-5 * mag, "sum of g·(x − mean), channel " + ch);
+                }
+            }
+        });
+    }
+
     @Test
     void batchNormMatchesDefinition() {
         Random r = new Random(41);
