@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 @Command(name = "t2c", mixinStandardHelpOptions = true, version = "t2c 0.1.0",
         description = "Torch2Chip for the JVM: import, run, quantize and convert neural networks to bit-exact integer models.",
         subcommands = {InspectCommand.class, RunCommand.class, EvalCommand.class, TrainCommand.class, PtqCommand.class,
-                ConvertCommand.class, ExtractCommand.class, QuickstartCommand.class, CommandLine.HelpCommand.class})
+                ConvertCommand.class, ExtractCommand.class, ExportCommand.class, QuickstartCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int USER_ERROR = 2;
     public static final int INTERNAL_ERROR = 70;

@@ -43,6 +43,38 @@ public final class OnnxBuilder {
         return n;
     }
 
+    /**
+     * A DOUBLE initializer: our tensors have no float64 type, but exact integer arithmetic in ONNX needs doubles
+     * (a float32 quotient x/Δ would round differently from ours).
+     */
+    public String constantDoubles(String name, double[] values, int... shape) {
+        String n = name + "_" + counter++;
+        ai.onnx.proto.OnnxMl.TensorProto.Builder t = ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setName(n)
+                .setDataType(ai.onnx.proto.OnnxMl.TensorProto.DataType.DOUBLE.getNumber());
+        for (int d : shape) {
+            t.addDims(d);
+        }
+        for (double v : values) {
+            t.addDoubleData(v);
+        }
+        graph.addInitializer(t);
+        return n;
+    }
+
+    /** Adds a single-output node whose output has the given name (a graph output keeps the model's own name). */
+    public String nodeNamed(String outputName, String opType, Attributes attrs, String... inputs) {
+        NodeProto.Builder n = NodeProto.newBuilder().setName(opType.toLowerCase(java.util.Locale.ROOT) + "_"
+                + counter++).setOpType(opType).addOutput(outputName);
+        for (String in : inputs) {
+            n.addInput(in);
+        }
+        for (Map.Entry<String, Object> e : attrs.asMap().entrySet()) {
+            n.addAttribute(attribute(e.getKey(), e.getValue()));
+        }
+        graph.addNode(n);
+        return outputName;
+    }
+
     /** Adds a single-output node and returns its output's name. */
     public String node(String opType, Attributes attrs, String... inputs) {
         return nodeN(opType, attrs, 1, inputs).get(0);

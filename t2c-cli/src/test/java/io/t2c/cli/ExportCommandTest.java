@@ -1,0 +1,63 @@
+package io.t2c.cli;
+
+import static io.t2c.cli.CliTest.EXAMPLES;
+import static io.t2c.cli.CliTest.assertOneLineError;
+import static io.t2c.cli.CliTest.t2c;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code t2c export}: ptq, convert, export end to end with --json (checked in ONNX Runtime), and one-line errors. */
+class ExportCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void exportsBothStylesAndTheExactOneIsBitExactInOrt() throws IOException {
+        Path run = dir.resolve("run");
+        assertEquals(0, t2c("ptq", EXAMPLES.resolve("fashion_cnn.onnx").toString(), "--out", run.toString(),
+                "--samples", "128", "--recon", "none", "--limit", "100").code());
+        assertEquals(0, t2c("convert", run.toString(), "--limit", "100", "--samples", "2").code());
+
+        CliTest.Result exact = t2c("export", run.toString(), "--to", "onnx", "--json");
+        assertEquals(0, exact.code(), exact.err());
+        JsonNode j = new ObjectMapper().readTree(exact.out());
+        assertEquals(run.resolve("t2c/model.onnx").toString(), j.get("path").asText());
+        assertTrue(Files.size(run.resolve("t2c/model.onnx")) > 10_000);
+        assertEquals("exact", j.get("style").asText());
+        assertTrue(j.get("ops").get("ConvInteger").asInt() >= 5, j.get("ops").toString());
+        assertEquals(16, j.get("samples").asInt());
+        assertEquals(16, j.get("bit_exact_vs_ort").asInt());
+        assertTrue(exact.err().contains("bit-exact vs ONNX Runtime: 16/16 samples"), exact.err());
+
+        Path qop = dir.resolve("qop.onnx");
+        CliTest.Result q = t2c("export", run.toString(), "--to", "onnx", "--style", "qoperator", "--out",
+                qop.toString(), "--samples", "32", "--json");
+        assertEquals(0, q.code(), q.err());
+        JsonNode k = new ObjectMapper().readTree(q.out());
+        assertEquals("qoperator", k.get("style").asText());
+        assertTrue(k.get("ops").has("QLinearConv"), k.get("ops").toString());
+        assertTrue(k.get("bit_exact_vs_ort").isNull());
+        assertTrue(k.get("top1_agreement").asDouble() >= 0.9, k.toString());
+        assertTrue(q.err().contains("not bit-exact by construction"), q.err());
+        assertTrue(Files.isRegularFile(qop));
+    }
+
+    @Test
+    void errorsAreOneLineAndWriteNothing() throws IOException {
+        assertOneLineError(t2c("export", dir.toString(), "--to", "onnx"), "run t2c convert");
+        assertOneLineError(t2c("export", dir.toString(), "--to", "qonnx"), "--to qonnx is not supported");
+        assertOneLineError(t2c("export", dir.toString(), "--to", "onnx", "--style", "qdq"), "unknown export style");
+        try (var files = Files.list(dir)) {
+            assertFalse(files.findAny().isPresent());
+        }
+    }
+}
