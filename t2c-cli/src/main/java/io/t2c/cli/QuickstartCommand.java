@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
         + " FP32 and W8A8 PTQ (minmax_channel + lsq), integer conversion with the bit-exact check, test vectors of"
         + " one sample; one summary table and every path written.",
         footer = {"%nExamples:%n  ./t2c quickstart", "  ./t2c quickstart --out runs/qs --json",
-                "%nEach stage is also a command of its own: t2c ptq, t2c convert, t2c extract (see their --help)."},
+                "%nEach stage is also a command of its own: t2c ptq, t2c convert, t2c extract, t2c export (see their --help)."},
         mixinStandardHelpOptions = true)
 final class QuickstartCommand implements Callable<Integer> {
     static final String SHIPPED_MODEL = "models/resnet20_fmnist";
@@ -71,9 +71,11 @@ final class QuickstartCommand implements Callable<Integer> {
                 "--data", "fashion-mnist:test"), evalLimit)));
         stages.add(stage(w, log, "extract", List.of("extract", out.toString(), "--data", "fashion-mnist:test",
                 "--samples", "1", "--format", "npy,hex,c")));
+        stages.add(stage(w, log, "export", List.of("export", out.toString(), "--to", "onnx")));
         JsonNode ptq = stages.get(0).result();
         JsonNode convert = stages.get(1).result();
         JsonNode extract = stages.get(2).result();
+        JsonNode export = stages.get(3).result();
 
         Table summary = new Table("model", "top-1", "agreement", "bit-exact").numeric(1, 2);
         summary.add("FP32", pct(ptq.get("fp32_top1").asDouble()), "", "");
@@ -93,6 +95,7 @@ final class QuickstartCommand implements Callable<Integer> {
         paths.put("fake-quant model", convert.get("paths").get("fakequant").asText());
         paths.put("integer model", convert.get("paths").get("integer").asText());
         paths.put("test vectors", extract.get("path").asText());
+        paths.put("ONNX model", export.get("path").asText());
         paths.put("log", log.toString());
         paths.forEach((k, v) -> w.printf("%-17s %s%n", k + ":", v));
         w.flush();

@@ -84,6 +84,21 @@ class OnnxExportTest {
     }
 
     @Test
+    void resnet20WithItsGlobalAveragePoolExportsExactly() {
+        Graph fp = io.t2c.models.ModelZoo.build("resnet20", new io.t2c.models.ModelConfig(10, 1, 28, 3));
+        io.t2c.quant.ptq.PtqConfig config = io.t2c.quant.ptq.PtqConfig.defaults("minmax_channel", "minmax", 8, 8)
+                .withSamples(128, 64).withReconstruction(io.t2c.quant.ptq.PtqConfig.Reconstruction.NONE);
+        Graph fq = io.t2c.quant.ptq.Ptq.run(fp, Datasets.open("fashion-mnist:train"), config,
+                io.t2c.quant.ptq.Ptq.Listener.NONE).model();
+        Graph ig = LowerToInteger.run(fq, LowerToInteger.Options.defaults());
+        assertTrue(ig.nodes().stream().anyMatch(n -> n.opType().equals(IntegerOps.AVERAGE_POOL)));
+        OnnxExport.Result r = OnnxExport.export(ig, OnnxExport.Style.EXACT);
+        assertTrue(r.ops().containsKey("ReduceSum"), r.ops().toString());
+        ExportCheck.Report check = ExportCheck.run(ig, r, images(0, 16), ORT);
+        assertEquals(16, check.exactSamples(), String.valueOf(check.firstMismatch()));
+    }
+
+    @Test
     void anOpOnnxCannotExpressFailsNamingNodeAndOp() {
         List<Node> nodes = new ArrayList<>();
         for (Node n : w8a8.nodes()) {

@@ -120,13 +120,13 @@ public final class OnnxExport {
                 case IntegerOps.ADD -> add(n);
                 case IntegerOps.REQUANTIZE -> requantizeNode(n);
                 case IntegerOps.MAX_POOL -> maxPool(n);
+                case IntegerOps.AVERAGE_POOL -> averagePool(n);
                 case IntegerOps.DEQUANTIZE -> dequantize(n);
                 case "Flatten", "Transpose" -> in(n, 0).as(b.node(n.opType(), n.attributes(), in(n, 0).name()));
                 case "Reshape" -> in(n, 0).as(b.node("Reshape", n.attributes(), in(n, 0).name(),
                         b.constant("shape", constant(n, 1))));
                 default -> throw new T2cException("node " + n.label() + ": ONNX export does not support op "
-                        + n.opType() + (n.opType().equals(IntegerOps.AVERAGE_POOL)
-                        ? " yet (its per-window tap counts need a multiplier map)" : ""));
+                        + n.opType());
             };
             held.put(n.output(0), out);
         }
@@ -353,6 +353,33 @@ public final class OnnxExport {
             }
         }
         return x.as(b.node("MaxPool", a, x.name()));
+    }
+
+    /**
+     * Global average pooling: the int64 sum of x − zx over H and W (ReduceSum), then the requantization of the one
+     * tap count H·W — our IntAveragePool exactly. Windowed pools, whose clipped windows divide by their own tap
+     * counts, are refused.
+     */
+    private Held averagePool(Node n) {
+        Attributes a = n.attributes();
+        if (a.getLong("global", 0) == 0) {
+            throw new T2cException("node " + n.label() + " (" + n.opType() + "): ONNX export handles global average"
+                    + " pooling only; windowed average pools are not exported yet");
+        }
+        Held x = in(n, 0);
+        int[] shape = infos.get(n.input(0)).shape();
+        int taps = shape[2] * shape[3];
+        Requantization all = Requantization.of(n);
+        Requantization rq = new Requantization(new long[] {all.multiplier()[taps]}, new int[] {all.shift()[taps]},
+                all.zeroPoint(), all.min(), all.max(), all.rounding(), all.type(), all.scale());
+        if (style == Style.QOPERATOR) {
+            String mean = b.node("ReduceMean", Attributes.of("keepdims", 1L), dequantizeLinear(x),
+                    b.constant("axes", Tensor.ofLongs(new long[] {2, 3}, 2)));
+            return floatRequant(n, mean, rq, 1);
+        }
+        String sum = b.node("ReduceSum", Attributes.of("keepdims", 1L), centered(x, a.getLong(IntegerOps.X_ZERO_POINT, 0)),
+                b.constant("axes", Tensor.ofLongs(new long[] {2, 3}, 2)));
+        return exactRequant(n, sum, rq, new int[] {1}, 1);
     }
 
     private Held dequantize(Node n) {
