@@ -104,6 +104,7 @@ final class FastKernels {
         Requant rq = Requant.of(node);
         long zx = node.attributes().getLong(IntegerOps.X_ZERO_POINT, 0);
         boolean includePad = node.attributes().getInt("count_include_pad", 0) != 0;
+        int row = node.attributes().getInt(IntegerOps.POOL_PER_CHANNEL, 0) != 0 ? g.kernelH() * g.kernelW() + 1 : 0;
         long[] v = IntegerOps.longs(node, x);
         int planeIn = g.inH() * g.inW();
         int planeOut = g.outH() * g.outW();
@@ -126,7 +127,8 @@ final class FastKernels {
                             }
                         }
                         int count = includePad ? g.kernelH() * g.kernelW() : taps;
-                        out[plane * planeOut + oy * g.outW() + ox] = (int) rq.apply(sum, count);
+                        out[plane * planeOut + oy * g.outW() + ox] =
+                                (int) rq.apply(sum, row * (plane % g.channels()) + count);
                     }
                 }
             }

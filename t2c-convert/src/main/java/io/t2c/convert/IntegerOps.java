@@ -67,6 +67,11 @@ public final class IntegerOps {
     public static final String Y_TYPE = "y_type";
     /** The weight's float scale, per output channel or one: metadata for extraction, not used by the arithmetic. */
     public static final String W_SCALE = "w_scale";
+    /**
+     * 1 when an average pool reads an accumulator with per-channel scales: its multiplier/shift arrays then hold one
+     * row of (taps + 1) entries per channel, index c·(taps + 1) + count.
+     */
+    public static final String POOL_PER_CHANNEL = "per_channel";
 
     private IntegerOps() {}
 
@@ -207,7 +212,8 @@ public final class IntegerOps {
     static final class AveragePoolOp extends Op {
         AveragePoolOp() {
             super(AVERAGE_POOL, Family.POOL, 1, 1, with(REQUANT, optional(X_ZERO_POINT, INT, 0L),
-                    optional("global", INT, 0L), optional("kernel_shape", INTS, null), optional("strides", INTS, null),
+                    optional("global", INT, 0L), optional(POOL_PER_CHANNEL, INT, 0L),
+                    optional("kernel_shape", INTS, null), optional("strides", INTS, null),
                     optional("pads", INTS, null), optional("count_include_pad", INT, 0L)));
         }
 

@@ -376,15 +376,34 @@ public final class LowerToInteger {
                     .with(Y_TYPE, codeType(ys));
             claim(t);
             rep = new Rep(true, new double[] {ys.scale()[0]}, ys.zeroPoint()[0], lohi[0], lohi[1], yAxis, 32);
+        } else if (FusedClamp.present(n)) {
+            rep = reluOnAccumulator(n, accScale, bound, accBits, yAxis);
+            a = new Requant(new long[] {1}, new int[] {0}, 0, 0, bound, options.rounding()).into(a)
+                    .with(Y_SCALE, accScale);
         } else {
-            if (FusedClamp.present(n)) {
-                throw new T2cException("node " + n.label() + ": a fused ReLU on an output no quantizer reads cannot be"
-                        + " folded into a requantization");
-            }
             a = a.with(Y_SCALE, accScale);
             rep = new Rep(false, accScale, 0, -bound, bound, yAxis, accBits);
         }
         emit(new Node(n.name(), conv ? CONV : GEMM, ins, List.of(n.output(0)), a), rep);
+    }
+
+    /**
+     * A fused ReLU on an accumulator no quantizer reads (e.g. MobileNet's last conv before its average pool): the
+     * accumulator's zero point is 0 and its scales are positive, so ReLU is max(acc, 0), an epilogue with multiplier
+     * 1, shift 0 and clamp [0, bound]; the value stays an accumulator at scale Δx·Δw_c. ReLU6 would need a bound per
+     * channel, which the epilogue does not have.
+     */
+    private static Rep reluOnAccumulator(Node n, double[] accScale, long bound, int accBits, int axis) {
+        Attributes c = n.attributes();
+        if (c.has(FusedClamp.MAX) || c.getDouble(FusedClamp.MIN, 0) != 0) {
+            throw new T2cException("node " + n.label() + ": a fused clamp other than ReLU on an output no quantizer"
+                    + " reads cannot be folded into a requantization");
+        }
+        if (accBits != 32) {
+            throw new T2cException("node " + n.label() + ": a fused ReLU on a 64-bit accumulator no quantizer reads"
+                    + " has no integer form");
+        }
+        return new Rep(false, accScale, 0, 0, bound, axis, 32);
     }
 
     private static int[] transpose(int[] v, int rows, int cols) {
@@ -444,8 +463,10 @@ public final class LowerToInteger {
 
     private void lowerAveragePool(Node n) {
         Rep x = rep(n, n.input(0));
-        if (x.scale().length != 1) {
-            throw new T2cException("node " + n.label() + ": pooling needs its input quantized per tensor");
+        boolean perChannel = x.scale().length > 1;
+        if (perChannel && x.axis() != 1) {
+            throw new T2cException("node " + n.label() + ": pooling reads per-channel scales on axis " + x.axis()
+                    + ", not the channel axis 1");
         }
         Attributes na = n.attributes();
         boolean global = n.opType().equals("GlobalAveragePool");
@@ -457,16 +478,22 @@ public final class LowerToInteger {
         int[] shape = valueShape(n.input(0));
         int taps = global ? shape[2] * shape[3] : na.getInts("kernel_shape", null)[0] * na.getInts("kernel_shape",
                 null)[1];
-        // One multiplier per possible tap count (index = count), so windows clipped by padding divide by their own count.
-        FixedPoint.Multiplier[] ms = new FixedPoint.Multiplier[taps + 1];
-        for (int count = 1; count <= taps; count++) {
-            ms[count] = FixedPoint.multiplierAndShift(FixedPoint.ratio(x.scale()[0], 1, (double) ys.scale()[0] * count),
-                    options.multiplierBits());
+        // One multiplier per possible tap count (index = count), so windows clipped by padding divide by their own
+        // count; an accumulator input with per-channel scales has one such row per channel (index c·(taps+1) + count).
+        int rows = x.scale().length;
+        FixedPoint.Multiplier[] ms = new FixedPoint.Multiplier[rows * (taps + 1)];
+        for (int c = 0; c < rows; c++) {
+            for (int count = 1; count <= taps; count++) {
+                BigDecimal r = FixedPoint.ratio(x.scale()[c], 1, (double) ys.scale()[0] * count);
+                ms[c * (taps + 1) + count] = FixedPoint.sharedShift(new BigDecimal[] {r},
+                        new long[] {Math.multiplyExact(x.maxAbs(), (long) count)}, options.multiplierBits())[0];
+            }
+            ms[c * (taps + 1)] = ms[c * (taps + 1) + 1];
         }
-        ms[0] = ms[1];
         long[] lohi = clampBounds(n, ys, t.relu());
         Attributes a = requant(ms, ys, lohi[0], lohi[1]).into(Attributes.of(X_ZERO_POINT, x.zeroPoint(), "global",
-                global ? 1L : 0L, Y_SCALE, new double[] {ys.scale()[0]}, Y_TYPE, codeType(ys)));
+                global ? 1L : 0L, POOL_PER_CHANNEL, perChannel ? 1L : 0L, Y_SCALE, new double[] {ys.scale()[0]},
+                Y_TYPE, codeType(ys)));
         if (!global) {
             a = a.with("kernel_shape", na.getInts("kernel_shape", null)).with("strides", na.getInts("strides",
                     new int[] {1, 1})).with("pads", na.getInts("pads", new int[4])).with("count_include_pad",

@@ -285,6 +285,7 @@ public final class ReferenceExecutor {
         int ow = (s[3] + pad[1] + pad[3] - dil[1] * (k[1] - 1) - 1) / st[1] + 1;
         long zx = a.getLong(IntegerOps.X_ZERO_POINT, 0);
         boolean includePad = a.getInt("count_include_pad", 0) != 0;
+        boolean perChannel = a.getInt(IntegerOps.POOL_PER_CHANNEL, 0) != 0;
         long[] y = new long[s[0] * s[1] * oh * ow];
         long[] sums = max ? null : new long[y.length];
         for (int plane = 0; plane < s[0] * s[1]; plane++) {
@@ -309,7 +310,9 @@ public final class ReferenceExecutor {
                     if (!max) {
                         sums[at] = sum;
                     }
-                    y[at] = max ? best : requant(n, sum, includePad ? k[0] * k[1] : inside);
+                    int divisor = includePad ? k[0] * k[1] : inside;
+                    int channel = plane % s[1];
+                    y[at] = max ? best : requant(n, sum, perChannel ? channel * (k[0] * k[1] + 1) + divisor : divisor);
                 }
             }
         }
