@@ -101,13 +101,21 @@ public final class LowerToInteger {
             }
             switch (n.opType()) {
                 case FakeQuantOp.NAME -> lowerQuantizer(n);
-                case "Conv", "Gemm", "MatMul" -> lowerLinear(n);
+                case "Conv", "Gemm" -> lowerLinear(n);
+                case "MatMul" -> {
+                    if (isQuantizedConstant(n.input(1))) {
+                        lowerLinear(n);
+                    } else {
+                        lowerActivationMatMul(n);
+                    }
+                }
+                case "Concat" -> lowerConcat(n);
                 case "Add", "Sub" -> lowerAdd(n);
                 case "AveragePool", "GlobalAveragePool" -> lowerAveragePool(n);
                 case "MaxPool" -> lowerMaxPool(n);
                 case "Flatten", "Reshape", "Transpose" -> lowerMovement(n);
                 default -> throw new T2cException("node " + n.label() + ": op " + n.opType() + " has no integer form"
-                        + " yet (this converter handles Conv, Gemm, MatMul by a constant, Add, Sub, AveragePool,"
+                        + " yet (this converter handles Conv, Gemm, MatMul, Concat, Add, Sub, AveragePool,"
                         + " GlobalAveragePool, MaxPool, Relu, Flatten, Reshape, Transpose; integer Softmax, LayerNorm"
                         + " and GELU come with transformer support)");
             }
@@ -404,6 +412,81 @@ public final class LowerToInteger {
                     + " has no integer form");
         }
         return new Rep(false, accScale, 0, 0, bound, axis, 32);
+    }
+
+    private boolean isQuantizedConstant(String value) {
+        Node q = producers.get(value);
+        return q != null && q.opType().equals(FakeQuantOp.NAME) && source.initializers().containsKey(q.input(0));
+    }
+
+    /**
+     * MatMul of two activations (attention's Q·Kᵀ, P·V): both operands are per-tensor codes; the accumulator has
+     * scale Δa·Δb and is requantized to the quantizer that reads it, or kept raw (e.g. for the Softmax after Q·Kᵀ).
+     */
+    private void lowerActivationMatMul(Node n) {
+        Rep a = rep(n, n.input(0));
+        Rep b = rep(n, n.input(1));
+        if (!a.codes() || !b.codes() || a.scale().length != 1 || b.scale().length != 1) {
+            throw new T2cException("node " + n.label() + ": both operands of an activation MatMul must be quantized"
+                    + " per tensor");
+        }
+        int[] shapeA = valueShape(n.input(0));
+        long k = shapeA[shapeA.length - 1];
+        long bound = Math.multiplyExact(k, Math.multiplyExact(a.maxAbs(), b.maxAbs()));
+        int accBits = bound <= Integer.MAX_VALUE ? 32 : 64;
+        double accScale = a.scale()[0] * b.scale()[0];
+        Attributes at = Attributes.of(X_ZERO_POINT, a.zeroPoint(), B_ZERO_POINT, b.zeroPoint(), ACC_BITS,
+                (long) accBits, Y_AXIS, -1L);
+        Target t = target(n.output(0));
+        Rep rep;
+        if (t != null) {
+            QuantSpec ys = activationSpec(t.quantizer());
+            FixedPoint.Multiplier[] ms = FixedPoint.sharedShift(new BigDecimal[] {FixedPoint.ratio(accScale, 1,
+                    ys.scale()[0])}, new long[] {bound}, options.multiplierBits());
+            long[] lohi = clampBounds(n, ys, t.relu());
+            at = requant(ms, ys, lohi[0], lohi[1]).into(at).with(Y_SCALE, new double[] {ys.scale()[0]})
+                    .with(Y_TYPE, codeType(ys));
+            claim(t);
+            rep = new Rep(true, new double[] {ys.scale()[0]}, ys.zeroPoint()[0], lohi[0], lohi[1], -1, 32);
+        } else {
+            at = at.with(Y_SCALE, new double[] {accScale});
+            rep = new Rep(false, new double[] {accScale}, 0, -bound, bound, -1, accBits);
+        }
+        emit(new Node(n.name(), MATMUL, n.inputs(), n.outputs(), at), rep);
+    }
+
+    /**
+     * Concat: each operand rescaled to the output spec (the quantizer that reads the Concat): codes by one
+     * multiplier, a conv's raw accumulator (per-channel scales along the Concat axis) by one per channel.
+     */
+    private void lowerConcat(Node n) {
+        Target t = requiredTarget(n);
+        QuantSpec ys = activationSpec(t.quantizer());
+        int operands = n.inputs().size();
+        List<FixedPoint.Multiplier> ms = new ArrayList<>();
+        long[] zeroPoints = new long[operands];
+        long[] channels = new long[operands];
+        int axis = n.attributes().getInt("axis", 0);
+        for (int i = 0; i < operands; i++) {
+            Rep x = rep(n, n.input(i));
+            int rank = valueShape(n.input(i)).length;
+            if (x.scale().length > 1 && Math.floorMod(x.axis(), rank) != Math.floorMod(axis, rank)) {
+                throw new T2cException("node " + n.label() + ": operand " + n.input(i) + " carries per-channel"
+                        + " scales on another axis than the Concat's");
+            }
+            for (double scale : x.scale()) {
+                ms.add(FixedPoint.sharedShift(new BigDecimal[] {FixedPoint.ratio(scale, 1, ys.scale()[0])},
+                        new long[] {x.maxAbs()}, options.multiplierBits())[0]);
+            }
+            zeroPoints[i] = x.zeroPoint();
+            channels[i] = x.scale().length;
+        }
+        long[] lohi = clampBounds(n, ys, t.relu());
+        Attributes a = requant(ms.toArray(FixedPoint.Multiplier[]::new), ys, lohi[0], lohi[1]).into(Attributes.of(
+                "axis", (long) axis, X_ZERO_POINTS, zeroPoints, X_CHANNELS, channels, Y_SCALE, new double[] {ys.scale()[0]}, Y_TYPE, codeType(ys)));
+        claim(t);
+        emit(new Node(n.name(), CONCAT, n.inputs(), n.outputs(), a),
+                new Rep(true, new double[] {ys.scale()[0]}, ys.zeroPoint()[0], lohi[0], lohi[1], 1, 32));
     }
 
     private static int[] transpose(int[] v, int rows, int cols) {

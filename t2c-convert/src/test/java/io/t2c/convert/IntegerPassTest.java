@@ -1,5 +1,6 @@
 package io.t2c.convert;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -130,5 +131,33 @@ class IntegerPassTest {
         List<Node> convs = c.ops(IntegerOps.CONV);
         assertEquals(2, convs.get(1).attributes().getLong("group", -1));
         assertEquals(8, convs.get(2).attributes().getLong("group", -1));
+    }
+
+    @Test
+    void concatRescalesEachOperandToTheOutputSpec() {
+        Converted c = convert(b -> {
+            String stem = b.relu("relu", b.conv("stem", "image", 4, 3, 2, 1, 1, true));
+            String wide = b.conv("wide", stem, 4, 3, 1, 1, 1, true);
+            String joined = b.concat("cat", 1, stem, wide);
+            return b.relu("relu2", b.conv("mix", joined, 8, 1, 1, 0, 1, true));
+        });
+        Node cat = c.ops(IntegerOps.CONCAT).get(0);
+        assertArrayEquals(new long[] {1, 4}, cat.attributes().getLongs(IntegerOps.X_CHANNELS),
+                "the ReLU'd stem is codes (one multiplier), the conv branch an accumulator (one per channel)");
+        assertEquals(5, cat.attributes().getLongs(IntegerOps.MULTIPLIER).length);
+    }
+
+    @Test
+    void matMulOfTwoActivationsAccumulatesAndRequantizes() {
+        Converted c = convert(b -> {
+            String x = b.relu("relu", b.conv("stem", "image", 8, 3, 2, 1, 1, true));
+            String tokens = b.transpose("tokens", b.reshape("rows", x, 0, 8, 196), 0, 2, 1);
+            String q = b.reshape("q", b.linear("query", b.reshape("flat", tokens, -1, 8), 8), -1, 196, 8);
+            String scores = b.matmul("scores", q, b.transpose("kT", q, 0, 2, 1));
+            return b.matmul("mix", scores, q);
+        });
+        List<Node> matmuls = c.ops(IntegerOps.MATMUL);
+        assertEquals(2, matmuls.size());
+        assertTrue(matmuls.get(0).attributes().has(IntegerOps.MULTIPLIER), "Q·Kᵀ is requantized for the next MatMul");
     }
 }
