@@ -10,6 +10,7 @@ import io.t2c.tensor.kernel.GemmS8;
 import io.t2c.tensor.kernel.Kernels;
 import io.t2c.tensor.kernel.Parallel;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The fast path of the integer ops: im2col plus the int8 GEMM of {@link Kernels#get()} (Vector API where
@@ -104,6 +105,7 @@ final class FastKernels {
         Requant rq = Requant.of(node);
         long zx = node.attributes().getLong(IntegerOps.X_ZERO_POINT, 0);
         boolean includePad = node.attributes().getInt("count_include_pad", 0) != 0;
+        int row = node.attributes().getInt(IntegerOps.POOL_PER_CHANNEL, 0) != 0 ? g.kernelH() * g.kernelW() + 1 : 0;
         long[] v = IntegerOps.longs(node, x);
         int planeIn = g.inH() * g.inW();
         int planeOut = g.outH() * g.outW();
@@ -126,7 +128,8 @@ final class FastKernels {
                             }
                         }
                         int count = includePad ? g.kernelH() * g.kernelW() : taps;
-                        out[plane * planeOut + oy * g.outW() + ox] = (int) rq.apply(sum, count);
+                        out[plane * planeOut + oy * g.outW() + ox] =
+                                (int) rq.apply(sum, row * (plane % g.channels()) + count);
                     }
                 }
             }
@@ -471,6 +474,91 @@ final class FastKernels {
                 }
             }
         }
+    }
+
+    static Tensor concat(Node node, List<Tensor> parts) {
+        Requant rq = Requant.of(node);
+        long[] zx = node.attributes().getLongs(IntegerOps.X_ZERO_POINTS);
+        int[] first = parts.get(0).shape();
+        int axis = Math.floorMod(node.attributes().getInt("axis", 0), first.length);
+        int outer = 1;
+        for (int d = 0; d < axis; d++) {
+            outer *= first[d];
+        }
+        int[] shape = first.clone();
+        shape[axis] = 0;
+        int[] blocks = new int[parts.size()];
+        for (int i = 0; i < parts.size(); i++) {
+            shape[axis] += parts.get(i).dim(axis);
+            blocks[i] = parts.get(i).size() / outer;
+        }
+        long[] channels = node.attributes().getLongs(IntegerOps.X_CHANNELS);
+        int rowOut = Arrays.stream(blocks).sum();
+        int[] out = new int[outer * rowOut];
+        int offset = 0;
+        int firstMultiplier = 0;
+        for (int i = 0; i < parts.size(); i++) {
+            long[] v = IntegerOps.longs(node, parts.get(i));
+            int inner = blocks[i] / parts.get(i).dim(axis);
+            boolean perChannel = channels[i] > 1;
+            for (int o = 0; o < outer; o++) {
+                for (int j = 0; j < blocks[i]; j++) {
+                    int m = firstMultiplier + (perChannel ? j / inner : 0);
+                    out[o * rowOut + offset + j] = (int) rq.apply(v[o * blocks[i] + j] - zx[i], m);
+                }
+            }
+            offset += blocks[i];
+            firstMultiplier += (int) channels[i];
+        }
+        return Tensor.ofInts(out, shape);
+    }
+
+    /** Batched product of two code tensors; rows of a run in parallel, b is transposed once so K is contiguous. */
+    static Tensor matMul(Node node, Tensor a, Tensor b) {
+        int[] as = a.shape();
+        int[] bs = b.shape();
+        int m = as[as.length - 2];
+        int k = as[as.length - 1];
+        int n = bs[bs.length - 1];
+        int batches = a.size() / (m * k);
+        if (bs.length != as.length || bs[bs.length - 2] != k || b.size() / (k * n) != batches) {
+            throw new T2cException("node " + node.label() + ": operands " + Arrays.toString(as) + " and "
+                    + Arrays.toString(bs) + " do not multiply batch by batch");
+        }
+        Requant rq = Requant.of(node);
+        int accBits = node.attributes().getInt(IntegerOps.ACC_BITS, 32);
+        long za = node.attributes().getLong(IntegerOps.X_ZERO_POINT, 0);
+        long zb = node.attributes().getLong(IntegerOps.B_ZERO_POINT, 0);
+        long[] av = IntegerOps.longs(node, a);
+        long[] bv = IntegerOps.longs(node, b);
+        long[] bt = new long[bv.length];
+        for (int p = 0; p < batches; p++) {
+            for (int t = 0; t < k; t++) {
+                for (int j = 0; j < n; j++) {
+                    bt[(p * n + j) * k + t] = bv[(p * k + t) * n + j] - zb;
+                }
+            }
+        }
+        long[] out = new long[batches * m * n];
+        Parallel.forRange(batches * m, 1, (from, to) -> {
+            for (int row = from; row < to; row++) {
+                int p = row / m;
+                for (int j = 0; j < n; j++) {
+                    long acc = 0;
+                    int bo = (p * n + j) * k;
+                    for (int t = 0; t < k; t++) {
+                        acc += (av[row * k + t] - za) * bt[bo + t];
+                    }
+                    if (accBits == 32 && (int) acc != acc) {
+                        throw Requant.overflow(node, acc, accBits);
+                    }
+                    out[row * n + j] = rq == null ? acc : rq.apply(acc, 0);
+                }
+            }
+        });
+        int[] shape = as.clone();
+        shape[shape.length - 1] = n;
+        return pack(out, IntegerOps.outputType(node), shape);
     }
 
     private static Tensor pack(long[] v, DType dtype, int... shape) {

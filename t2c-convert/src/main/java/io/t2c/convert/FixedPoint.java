@@ -140,10 +140,14 @@ public final class FixedPoint {
         };
     }
 
-    /** round(b / scale) half-even in double: the bias's code at the accumulator's scale Δx·Δw. */
+    /**
+     * round(b / scale) half-even in double: the bias's code at the accumulator's scale Δx·Δw. Codes up to 2^52 are
+     * kept (doubles hold those integers exactly; a layer whose input range is nearly zero can need 2^50 steps, and
+     * then accumulates in int64); beyond, the scales are degenerate.
+     */
     public static long biasCode(float bias, double accumulatorScale) {
         double q = Math.rint(bias / accumulatorScale);
-        if (Math.abs(q) > (1L << 40)) {
+        if (Math.abs(q) > (1L << 52)) {
             throw new T2cException("bias " + bias + " is " + q + " accumulator steps: scales are degenerate");
         }
         return (long) q;

@@ -38,6 +38,8 @@ public final class IntegerOps {
     public static final String MAX_POOL = "IntMaxPool";
     public static final String DEQUANTIZE = "IntDequantize";
     public static final String REQUANTIZE = "IntRequantize";
+    public static final String CONCAT = "IntConcat";
+    public static final String MATMUL = "IntMatMul";
 
     // Attribute names shared by the converter, the fast ops and the reference.
     public static final String X_ZERO_POINT = "x_zero_point";
@@ -67,6 +69,18 @@ public final class IntegerOps {
     public static final String Y_TYPE = "y_type";
     /** The weight's float scale, per output channel or one: metadata for extraction, not used by the arithmetic. */
     public static final String W_SCALE = "w_scale";
+    /**
+     * 1 when an average pool reads an accumulator with per-channel scales: its multiplier/shift arrays then hold one
+     * row of (taps + 1) entries per channel, index c·(taps + 1) + count.
+     */
+    public static final String POOL_PER_CHANNEL = "per_channel";
+    /** Zero point of each Concat operand, in input order. */
+    public static final String X_ZERO_POINTS = "x_zero_points";
+    /**
+     * Multipliers per Concat operand: 1 (codes, per tensor) or its extent along the axis (an accumulator with
+     * per-channel scales); operand i's multipliers follow those of operands 0..i−1.
+     */
+    public static final String X_CHANNELS = "x_channels";
 
     private IntegerOps() {}
 
@@ -75,7 +89,7 @@ public final class IntegerOps {
         @Override
         public List<OpDef> ops() {
             return List.of(new QuantizeOp(), new ConvOp(), new GemmOp(), new AddOp(), new AveragePoolOp(),
-                    new MaxPoolOp(), new DequantizeOp(), new RequantizeOp());
+                    new MaxPoolOp(), new DequantizeOp(), new RequantizeOp(), new ConcatOp(), new MatMulOp());
         }
     }
 
@@ -207,7 +221,8 @@ public final class IntegerOps {
     static final class AveragePoolOp extends Op {
         AveragePoolOp() {
             super(AVERAGE_POOL, Family.POOL, 1, 1, with(REQUANT, optional(X_ZERO_POINT, INT, 0L),
-                    optional("global", INT, 0L), optional("kernel_shape", INTS, null), optional("strides", INTS, null),
+                    optional("global", INT, 0L), optional(POOL_PER_CHANNEL, INT, 0L),
+                    optional("kernel_shape", INTS, null), optional("strides", INTS, null),
                     optional("pads", INTS, null), optional("count_include_pad", INT, 0L)));
         }
 
@@ -259,6 +274,55 @@ public final class IntegerOps {
         @Override
         public List<Tensor> forward(Node node, List<Tensor> in) {
             return List.of(FastKernels.requantize(node, in.get(0)));
+        }
+    }
+
+    /**
+     * {@code IntConcat(x_0, …)} along {@code axis}: operand i rescaled to the output spec,
+     * y = clamp(zy + roundShift((x − z_i)·M_i,c, s_i,c)); c the channel along the axis for per-channel operands.
+     */
+    static final class ConcatOp extends Op {
+        ConcatOp() {
+            super(CONCAT, Family.QUANTIZE, 1, Integer.MAX_VALUE, with(REQUANT, required("axis", INT),
+                    required(X_ZERO_POINTS, INTS), required(X_CHANNELS, INTS)));
+        }
+
+        @Override
+        public List<TensorInfo> inferShapes(Node node, List<TensorInfo> in) {
+            int[] s = in.get(0).shape();
+            int axis = Math.floorMod(node.attributes().getInt("axis", 0), s.length);
+            for (int i = 1; i < in.size(); i++) {
+                s[axis] += in.get(i).dim(axis);
+            }
+            return List.of(TensorInfo.of(DType.INT32, s));
+        }
+
+        @Override
+        public List<Tensor> forward(Node node, List<Tensor> in) {
+            return List.of(FastKernels.concat(node, in));
+        }
+    }
+
+    /**
+     * {@code IntMatMul(a[…, M, K], b[…, K, N])}: the product of two activations' codes (attention's Q·Kᵀ and P·V),
+     * acc = Σ (a − za)(b − zb) over K for each of the equal leading (batch) indices, then requant or raw acc.
+     */
+    static final class MatMulOp extends Op {
+        MatMulOp() {
+            super(MATMUL, Family.LINEAR, 2, 2, with(REQUANT, required(X_ZERO_POINT, INT), required(B_ZERO_POINT, INT),
+                    optional(ACC_BITS, INT, 32L)));
+        }
+
+        @Override
+        public List<TensorInfo> inferShapes(Node node, List<TensorInfo> in) {
+            int[] s = in.get(0).shape();
+            s[s.length - 1] = in.get(1).dim(in.get(1).rank() - 1);
+            return List.of(TensorInfo.of(outputType(node), s));
+        }
+
+        @Override
+        public List<Tensor> forward(Node node, List<Tensor> in) {
+            return List.of(FastKernels.matMul(node, in.get(0), in.get(1)));
         }
     }
 

@@ -101,13 +101,21 @@ public final class LowerToInteger {
             }
             switch (n.opType()) {
                 case FakeQuantOp.NAME -> lowerQuantizer(n);
-                case "Conv", "Gemm", "MatMul" -> lowerLinear(n);
+                case "Conv", "Gemm" -> lowerLinear(n);
+                case "MatMul" -> {
+                    if (isQuantizedConstant(n.input(1))) {
+                        lowerLinear(n);
+                    } else {
+                        lowerActivationMatMul(n);
+                    }
+                }
+                case "Concat" -> lowerConcat(n);
                 case "Add", "Sub" -> lowerAdd(n);
                 case "AveragePool", "GlobalAveragePool" -> lowerAveragePool(n);
                 case "MaxPool" -> lowerMaxPool(n);
                 case "Flatten", "Reshape", "Transpose" -> lowerMovement(n);
                 default -> throw new T2cException("node " + n.label() + ": op " + n.opType() + " has no integer form"
-                        + " yet (this converter handles Conv, Gemm, MatMul by a constant, Add, Sub, AveragePool,"
+                        + " yet (this converter handles Conv, Gemm, MatMul, Concat, Add, Sub, AveragePool,"
                         + " GlobalAveragePool, MaxPool, Relu, Flatten, Reshape, Transpose; integer Softmax, LayerNorm"
                         + " and GELU come with transformer support)");
             }
@@ -376,15 +384,109 @@ public final class LowerToInteger {
                     .with(Y_TYPE, codeType(ys));
             claim(t);
             rep = new Rep(true, new double[] {ys.scale()[0]}, ys.zeroPoint()[0], lohi[0], lohi[1], yAxis, 32);
+        } else if (FusedClamp.present(n)) {
+            rep = reluOnAccumulator(n, accScale, bound, accBits, yAxis);
+            a = new Requant(new long[] {1}, new int[] {0}, 0, 0, bound, options.rounding()).into(a)
+                    .with(Y_SCALE, accScale);
         } else {
-            if (FusedClamp.present(n)) {
-                throw new T2cException("node " + n.label() + ": a fused ReLU on an output no quantizer reads cannot be"
-                        + " folded into a requantization");
-            }
             a = a.with(Y_SCALE, accScale);
             rep = new Rep(false, accScale, 0, -bound, bound, yAxis, accBits);
         }
         emit(new Node(n.name(), conv ? CONV : GEMM, ins, List.of(n.output(0)), a), rep);
+    }
+
+    /**
+     * A fused ReLU on an accumulator no quantizer reads (e.g. MobileNet's last conv before its average pool): the
+     * accumulator's zero point is 0 and its scales are positive, so ReLU is max(acc, 0), an epilogue with multiplier
+     * 1, shift 0 and clamp [0, bound]; the value stays an accumulator at scale Δx·Δw_c. ReLU6 would need a bound per
+     * channel, which the epilogue does not have.
+     */
+    private static Rep reluOnAccumulator(Node n, double[] accScale, long bound, int accBits, int axis) {
+        Attributes c = n.attributes();
+        if (c.has(FusedClamp.MAX) || c.getDouble(FusedClamp.MIN, 0) != 0) {
+            throw new T2cException("node " + n.label() + ": a fused clamp other than ReLU on an output no quantizer"
+                    + " reads cannot be folded into a requantization");
+        }
+        if (accBits != 32) {
+            throw new T2cException("node " + n.label() + ": a fused ReLU on a 64-bit accumulator no quantizer reads"
+                    + " has no integer form");
+        }
+        return new Rep(false, accScale, 0, 0, bound, axis, 32);
+    }
+
+    private boolean isQuantizedConstant(String value) {
+        Node q = producers.get(value);
+        return q != null && q.opType().equals(FakeQuantOp.NAME) && source.initializers().containsKey(q.input(0));
+    }
+
+    /**
+     * MatMul of two activations (attention's Q·Kᵀ, P·V): both operands are per-tensor codes; the accumulator has
+     * scale Δa·Δb and is requantized to the quantizer that reads it, or kept raw (e.g. for the Softmax after Q·Kᵀ).
+     */
+    private void lowerActivationMatMul(Node n) {
+        Rep a = rep(n, n.input(0));
+        Rep b = rep(n, n.input(1));
+        if (!a.codes() || !b.codes() || a.scale().length != 1 || b.scale().length != 1) {
+            throw new T2cException("node " + n.label() + ": both operands of an activation MatMul must be quantized"
+                    + " per tensor");
+        }
+        int[] shapeA = valueShape(n.input(0));
+        long k = shapeA[shapeA.length - 1];
+        long bound = Math.multiplyExact(k, Math.multiplyExact(a.maxAbs(), b.maxAbs()));
+        int accBits = bound <= Integer.MAX_VALUE ? 32 : 64;
+        double accScale = a.scale()[0] * b.scale()[0];
+        Attributes at = Attributes.of(X_ZERO_POINT, a.zeroPoint(), B_ZERO_POINT, b.zeroPoint(), ACC_BITS,
+                (long) accBits, Y_AXIS, -1L);
+        Target t = target(n.output(0));
+        Rep rep;
+        if (t != null) {
+            QuantSpec ys = activationSpec(t.quantizer());
+            FixedPoint.Multiplier[] ms = FixedPoint.sharedShift(new BigDecimal[] {FixedPoint.ratio(accScale, 1,
+                    ys.scale()[0])}, new long[] {bound}, options.multiplierBits());
+            long[] lohi = clampBounds(n, ys, t.relu());
+            at = requant(ms, ys, lohi[0], lohi[1]).into(at).with(Y_SCALE, new double[] {ys.scale()[0]})
+                    .with(Y_TYPE, codeType(ys));
+            claim(t);
+            rep = new Rep(true, new double[] {ys.scale()[0]}, ys.zeroPoint()[0], lohi[0], lohi[1], -1, 32);
+        } else {
+            at = at.with(Y_SCALE, new double[] {accScale});
+            rep = new Rep(false, new double[] {accScale}, 0, -bound, bound, -1, accBits);
+        }
+        emit(new Node(n.name(), MATMUL, n.inputs(), n.outputs(), at), rep);
+    }
+
+    /**
+     * Concat: each operand rescaled to the output spec (the quantizer that reads the Concat): codes by one
+     * multiplier, a conv's raw accumulator (per-channel scales along the Concat axis) by one per channel.
+     */
+    private void lowerConcat(Node n) {
+        Target t = requiredTarget(n);
+        QuantSpec ys = activationSpec(t.quantizer());
+        int operands = n.inputs().size();
+        List<FixedPoint.Multiplier> ms = new ArrayList<>();
+        long[] zeroPoints = new long[operands];
+        long[] channels = new long[operands];
+        int axis = n.attributes().getInt("axis", 0);
+        for (int i = 0; i < operands; i++) {
+            Rep x = rep(n, n.input(i));
+            int rank = valueShape(n.input(i)).length;
+            if (x.scale().length > 1 && Math.floorMod(x.axis(), rank) != Math.floorMod(axis, rank)) {
+                throw new T2cException("node " + n.label() + ": operand " + n.input(i) + " carries per-channel"
+                        + " scales on another axis than the Concat's");
+            }
+            for (double scale : x.scale()) {
+                ms.add(FixedPoint.sharedShift(new BigDecimal[] {FixedPoint.ratio(scale, 1, ys.scale()[0])},
+                        new long[] {x.maxAbs()}, options.multiplierBits())[0]);
+            }
+            zeroPoints[i] = x.zeroPoint();
+            channels[i] = x.scale().length;
+        }
+        long[] lohi = clampBounds(n, ys, t.relu());
+        Attributes a = requant(ms.toArray(FixedPoint.Multiplier[]::new), ys, lohi[0], lohi[1]).into(Attributes.of(
+                "axis", (long) axis, X_ZERO_POINTS, zeroPoints, X_CHANNELS, channels, Y_SCALE, new double[] {ys.scale()[0]}, Y_TYPE, codeType(ys)));
+        claim(t);
+        emit(new Node(n.name(), CONCAT, n.inputs(), n.outputs(), a),
+                new Rep(true, new double[] {ys.scale()[0]}, ys.zeroPoint()[0], lohi[0], lohi[1], 1, 32));
     }
 
     private static int[] transpose(int[] v, int rows, int cols) {
@@ -444,8 +546,10 @@ public final class LowerToInteger {
 
     private void lowerAveragePool(Node n) {
         Rep x = rep(n, n.input(0));
-        if (x.scale().length != 1) {
-            throw new T2cException("node " + n.label() + ": pooling needs its input quantized per tensor");
+        boolean perChannel = x.scale().length > 1;
+        if (perChannel && x.axis() != 1) {
+            throw new T2cException("node " + n.label() + ": pooling reads per-channel scales on axis " + x.axis()
+                    + ", not the channel axis 1");
         }
         Attributes na = n.attributes();
         boolean global = n.opType().equals("GlobalAveragePool");
@@ -457,16 +561,22 @@ public final class LowerToInteger {
         int[] shape = valueShape(n.input(0));
         int taps = global ? shape[2] * shape[3] : na.getInts("kernel_shape", null)[0] * na.getInts("kernel_shape",
                 null)[1];
-        // One multiplier per possible tap count (index = count), so windows clipped by padding divide by their own count.
-        FixedPoint.Multiplier[] ms = new FixedPoint.Multiplier[taps + 1];
-        for (int count = 1; count <= taps; count++) {
-            ms[count] = FixedPoint.multiplierAndShift(FixedPoint.ratio(x.scale()[0], 1, (double) ys.scale()[0] * count),
-                    options.multiplierBits());
+        // One multiplier per possible tap count (index = count), so windows clipped by padding divide by their own
+        // count; an accumulator input with per-channel scales has one such row per channel (index c·(taps+1) + count).
+        int rows = x.scale().length;
+        FixedPoint.Multiplier[] ms = new FixedPoint.Multiplier[rows * (taps + 1)];
+        for (int c = 0; c < rows; c++) {
+            for (int count = 1; count <= taps; count++) {
+                BigDecimal r = FixedPoint.ratio(x.scale()[c], 1, (double) ys.scale()[0] * count);
+                ms[c * (taps + 1) + count] = FixedPoint.sharedShift(new BigDecimal[] {r},
+                        new long[] {Math.multiplyExact(x.maxAbs(), (long) count)}, options.multiplierBits())[0];
+            }
+            ms[c * (taps + 1)] = ms[c * (taps + 1) + 1];
         }
-        ms[0] = ms[1];
         long[] lohi = clampBounds(n, ys, t.relu());
         Attributes a = requant(ms, ys, lohi[0], lohi[1]).into(Attributes.of(X_ZERO_POINT, x.zeroPoint(), "global",
-                global ? 1L : 0L, Y_SCALE, new double[] {ys.scale()[0]}, Y_TYPE, codeType(ys)));
+                global ? 1L : 0L, POOL_PER_CHANNEL, perChannel ? 1L : 0L, Y_SCALE, new double[] {ys.scale()[0]},
+                Y_TYPE, codeType(ys)));
         if (!global) {
             a = a.with("kernel_shape", na.getInts("kernel_shape", null)).with("strides", na.getInts("strides",
                     new int[] {1, 1})).with("pads", na.getInts("pads", new int[4])).with("count_include_pad",

@@ -65,6 +65,8 @@ public final class ReferenceExecutor {
                 case IntegerOps.AVERAGE_POOL -> pool(n, in[0], false);
                 case IntegerOps.MAX_POOL -> pool(n, in[0], true);
                 case IntegerOps.DEQUANTIZE -> dequantize(n, in[0]);
+                case IntegerOps.CONCAT -> concat(n, in);
+                case IntegerOps.MATMUL -> matMul(n, in[0], in[1]);
                 case "Flatten" -> flatten(n, in[0]);
                 case "Reshape" -> reshape(n, in[0], in[1]);
                 case "Transpose" -> transpose(n, in[0]);
@@ -285,6 +287,7 @@ public final class ReferenceExecutor {
         int ow = (s[3] + pad[1] + pad[3] - dil[1] * (k[1] - 1) - 1) / st[1] + 1;
         long zx = a.getLong(IntegerOps.X_ZERO_POINT, 0);
         boolean includePad = a.getInt("count_include_pad", 0) != 0;
+        boolean perChannel = a.getInt(IntegerOps.POOL_PER_CHANNEL, 0) != 0;
         long[] y = new long[s[0] * s[1] * oh * ow];
         long[] sums = max ? null : new long[y.length];
         for (int plane = 0; plane < s[0] * s[1]; plane++) {
@@ -309,11 +312,80 @@ public final class ReferenceExecutor {
                     if (!max) {
                         sums[at] = sum;
                     }
-                    y[at] = max ? best : requant(n, sum, includePad ? k[0] * k[1] : inside);
+                    int divisor = includePad ? k[0] * k[1] : inside;
+                    int channel = plane % s[1];
+                    y[at] = max ? best : requant(n, sum, perChannel ? channel * (k[0] * k[1] + 1) + divisor : divisor);
                 }
             }
         }
         return new Result(max ? x.dtype() : DType.INT32, new int[] {s[0], s[1], oh, ow}, y, null, sums);
+    }
+
+    /** Output element by element: find the operand holding it along the axis, rescale its code. */
+    private static Result concat(Node n, Result[] parts) {
+        int[] s = parts[0].shape().clone();
+        int axis = Math.floorMod(n.attributes().getInt("axis", 0), s.length);
+        int[] starts = new int[parts.length];
+        s[axis] = 0;
+        for (int i = 0; i < parts.length; i++) {
+            starts[i] = s[axis];
+            s[axis] += parts[i].shape()[axis];
+        }
+        int inner = 1;
+        for (int d = axis + 1; d < s.length; d++) {
+            inner *= s[d];
+        }
+        long[] zx = n.attributes().getLongs(IntegerOps.X_ZERO_POINTS);
+        long[] channels = n.attributes().getLongs(IntegerOps.X_CHANNELS);
+        long[] y = new long[parts[0].ints().length / parts[0].shape()[axis] * s[axis]];
+        for (int at = 0; at < y.length; at++) {
+            int outer = at / (inner * s[axis]);
+            int along = at / inner % s[axis];
+            int i = parts.length - 1;
+            while (starts[i] > along) {
+                i--;
+            }
+            int width = parts[i].shape()[axis];
+            long v = parts[i].at((outer * width + along - starts[i]) * inner + at % inner);
+            long before = 0;
+            for (int j = 0; j < i; j++) {
+                before += channels[j];
+            }
+            y[at] = requant(n, v - zx[i], (int) (before + (channels[i] > 1 ? along - starts[i] : 0)));
+        }
+        return new Result(DType.INT32, s, y, null);
+    }
+
+    private static Result matMul(Node n, Result a, Result b) {
+        int[] as = a.shape();
+        int[] bs = b.shape();
+        int m = as[as.length - 2];
+        int k = as[as.length - 1];
+        int cols = bs[bs.length - 1];
+        int batches = a.ints().length / (m * k);
+        long za = n.attributes().getLong(IntegerOps.X_ZERO_POINT, 0);
+        long zb = n.attributes().getLong(IntegerOps.B_ZERO_POINT, 0);
+        boolean requant = n.attributes().has(IntegerOps.MULTIPLIER);
+        long[] y = new long[batches * m * cols];
+        long[] sums = new long[y.length];
+        for (int p = 0; p < batches; p++) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < cols; j++) {
+                    long acc = 0;
+                    for (int t = 0; t < k; t++) {
+                        acc = Math.addExact(acc, Math.multiplyExact(a.at((p * m + i) * k + t) - za,
+                                b.at((p * k + t) * cols + j) - zb));
+                    }
+                    checked(n, acc);
+                    int at = (p * m + i) * cols + j;
+                    sums[at] = acc;
+                    y[at] = requant ? requant(n, acc, 0) : acc;
+                }
+            }
+        }
+        int[] shape = as.clone();
+        shape[shape.length - 1] = cols;
+        return ints(n, y, sums, shape);
     }
 
     private static Result dequantize(Node n, Result x) {

@@ -362,9 +362,10 @@ public final class OnnxExport {
      */
     private Held averagePool(Node n) {
         Attributes a = n.attributes();
-        if (a.getLong("global", 0) == 0) {
+        if (a.getLong("global", 0) == 0 || a.getLong(IntegerOps.POOL_PER_CHANNEL, 0) != 0) {
             throw new T2cException("node " + n.label() + " (" + n.opType() + "): ONNX export handles global average"
-                    + " pooling only; windowed average pools are not exported yet");
+                    + " pooling of codes only; windowed pools and pools of per-channel accumulators are not exported"
+                    + " yet");
         }
         Held x = in(n, 0);
         int[] shape = infos.get(n.input(0)).shape();
