@@ -98,18 +98,30 @@ final class Reconstructor {
         }
         List<String> outputs = unitOutputs(unit, produced);
         List<String> params = learnable(unit);
+        Map<String, List<Tensor>> targets = new HashMap<>();
+        for (String o : outputs) {
+            targets.put(o, reference.valueOf(o));
+        }
+        // The published reconstruction loss: squared error summed over an output's features (channels), averaged
+        // over samples and positions — the scale AdaRound's regularizer weight λ is set against.
+        Map<String, Tensor> constants = new LinkedHashMap<>(inits);
         List<Node> lossNodes = new ArrayList<>();
         List<Value> graphInputs = new ArrayList<>();
         unitInputs.forEach(v -> graphInputs.add(new Value(v, DType.FLOAT32, null)));
         String total = null;
         for (String o : outputs) {
             String t = "target:" + o;
+            Tensor sample = targets.get(o).get(0);
+            int features = sample.rank() == 4 ? sample.dim(1) : sample.dim(sample.rank() - 1);
+            constants.put("mse.features:" + o, Tensor.scalar(features));
             graphInputs.add(new Value(t, DType.FLOAT32, null));
             lossNodes.add(new Node("mse.sub:" + o, "Sub", List.of(o, t), List.of("mse.d:" + o), Attributes.EMPTY));
             lossNodes.add(new Node("mse.sq:" + o, "Mul", List.of("mse.d:" + o, "mse.d:" + o), List.of("mse.s:" + o),
                     Attributes.EMPTY));
-            lossNodes.add(new Node("mse.mean:" + o, "ReduceMean", List.of("mse.s:" + o), List.of("mse:" + o),
+            lossNodes.add(new Node("mse.mean:" + o, "ReduceMean", List.of("mse.s:" + o), List.of("mse.m:" + o),
                     Attributes.of("keepdims", 0L)));
+            lossNodes.add(new Node("mse.per_sample:" + o, "Mul", List.of("mse.m:" + o, "mse.features:" + o),
+                    List.of("mse:" + o), Attributes.EMPTY));
             if (total == null) {
                 total = "mse:" + o;
             } else {
@@ -117,10 +129,6 @@ final class Reconstructor {
                         Attributes.EMPTY));
                 total = "mse.sum:" + o;
             }
-        }
-        Map<String, List<Tensor>> targets = new HashMap<>();
-        for (String o : outputs) {
-            targets.put(o, reference.valueOf(o));
         }
         Map<String, List<Tensor>> ins = new HashMap<>();
         for (String v : unitInputs) {
@@ -139,7 +147,7 @@ final class Reconstructor {
             }
             trainNodes.addAll(lossNodes);
             Graph g = new Graph("reconstruct", graphInputs, List.of(new Value(total, DType.FLOAT32, new int[0])),
-                    trainNodes, inits, Map.of());
+                    trainNodes, constants, Map.of());
             Map<String, Tensor> feed = new HashMap<>();
             ins.forEach((v, list) -> feed.put(v, list.get(b)));
             targets.forEach((o, list) -> feed.put("target:" + o, list.get(b)));
