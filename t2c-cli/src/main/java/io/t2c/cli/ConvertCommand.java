@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
         + " bit against the scalar reference on real samples, and compare it with the fake-quant and float models.",
         footer = {"%nExamples:%n  ./t2c convert runs/cnn", "  ./t2c convert runs/cnn --ptq minmax_channel_minmax"
                 + " --requant-bits 16 --rounding half-even --json",
-                "%nReads RUN/ptq/<name>/model; writes RUN/t2c/model (integer bundle). docs/NUMERICS.md states the"
+                "%nReads RUN/ptq/<name>/model; writes RUN/t2c/model (integer bundle), RUN/t2c/summary.json,"
+                        + " RUN/report.html. docs/NUMERICS.md states the"
                         + " arithmetic."},
         mixinStandardHelpOptions = true)
 final class ConvertCommand implements Callable<Integer> {
@@ -63,6 +64,9 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Option(names = "--limit", paramLabel = "N", description = "evaluate accuracy on the first N samples only")
     int limit;
+
+    @Option(names = "--no-report", description = "do not write RUN/report.html (t2c sweep writes one for all cells)")
+    boolean noReport;
 
     @Option(names = "--json", description = "print one JSON object on stdout (human output goes to stderr)")
     boolean json;
@@ -99,7 +103,6 @@ final class ConvertCommand implements Callable<Integer> {
         w.printf("bit-exact: %d/%d ops (%d samples)%n", report.exactOps(), report.ops(), samples);
         report.mismatches().forEach(m -> w.println("  differs: " + m));
         w.printf("wrote %s%n", target);
-        w.flush();
 
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("integer_top1", intResult.accuracy());
@@ -113,6 +116,12 @@ final class ConvertCommand implements Callable<Integer> {
         result.put("requant_bits", requantBits);
         result.put("rounding", Rounding.parse(rounding).id());
         result.put("paths", Map.of("fakequant", source.toString(), "integer", target.toString()));
+        // The report (and scripts) read the last conversion's figures from here, as ptq's from RUN/ptq/NAME/.
+        Files.writeString(run.resolve("t2c/summary.json"), Output.JSON.writeValueAsString(result));
+        if (!noReport) {
+            w.printf("wrote %s%n", RunReport.write(run).path());
+        }
+        w.flush();
         o.result(result);
         return report.exact() ? 0 : 1;
     }

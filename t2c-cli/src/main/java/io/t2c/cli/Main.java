@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         description = "Torch2Chip for the JVM: import, run, quantize and convert neural networks to bit-exact integer models.",
         subcommands = {InspectCommand.class, RunCommand.class, EvalCommand.class, TrainCommand.class, PtqCommand.class,
                 ConvertCommand.class, ExtractCommand.class, ExportCommand.class, QuickstartCommand.class,
+                SweepCommand.class, ReportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int USER_ERROR = 2;
