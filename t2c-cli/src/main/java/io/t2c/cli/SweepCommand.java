@@ -28,8 +28,8 @@ import picocli.CommandLine.Spec;
         + " table (rows: models; columns: methods × bits; cells: top-1) as Markdown and CSV, with a chart.",
         footer = {"%nExamples:%n  ./t2c sweep examples/fashion_cnn.onnx --methods minmax_channel+lsq,adaround+qdrop"
                 + " --bits W8A8,W4A4 --limit 1000",
-                "  ./t2c sweep models/resnet20_fmnist examples/fashion_cnn.onnx --data fashion-mnist:train"
-                        + " --methods minmax_channel+lsq --bits W8A8,W6A6,W4A4 --integer --out runs/sweep --json",
+                "  ./t2c sweep models/resnet20_fmnist examples/fashion_cnn.onnx --methods minmax_channel+lsq"
+                        + " --bits W8A8,W6A6,W4A4 --integer --json",
                 "%nA method is WQ+AQ (weight and activation quantizer, see t2c ptq --list); bits are WnAm.",
                 "Writes DIR/sweep.md, DIR/sweep.csv, DIR/sweep.png, DIR/sweep.json, DIR/report.html and one run"
                         + " folder per cell under DIR/cells/<model>/<wq>_<aq>_<bits>/."},
