@@ -135,19 +135,22 @@ final class ConvertCommand implements Callable<Integer> {
         if (ptq != null) {
             Path m = dir.resolve(ptq).resolve("model");
             if (!Files.isDirectory(m)) {
-                throw new T2cException("no PTQ result " + m);
+                throw new T2cException("no PTQ result " + m + "; --ptq takes one of " + ptqNames(dir));
             }
             return m;
         }
-        List<Path> runs;
-        try (Stream<Path> s = Files.list(dir)) {
-            runs = s.filter(p -> Files.isDirectory(p.resolve("model"))).sorted().toList();
+        List<String> names = ptqNames(dir);
+        if (names.size() != 1) {
+            throw new T2cException(run + " has " + names.size() + " PTQ results " + names + "; choose one with --ptq NAME");
         }
-        if (runs.size() != 1) {
-            throw new T2cException(run + " has " + runs.size() + " PTQ results " + runs.stream().map(p -> p
-                    .getFileName().toString()).toList() + "; choose one with --ptq NAME");
+        return dir.resolve(names.get(0)).resolve("model");
+    }
+
+    private static List<String> ptqNames(Path ptqDir) throws IOException {
+        try (Stream<Path> s = Files.list(ptqDir)) {
+            return s.filter(p -> Files.isDirectory(p.resolve("model"))).map(p -> p.getFileName().toString()).sorted()
+                    .toList();
         }
-        return runs.get(0).resolve("model");
     }
 
     /** RUN/t2c/model via a temporary folder and a rename, so a failure leaves the previous model intact. */

@@ -101,6 +101,11 @@ class RunReportTest {
     }
 
     @Test
+    void convertWithAnUnknownPtqNameListsTheNamesThereAre() {
+        assertOneLineError(t2c("convert", run.toString(), "--ptq", "nope"), "--ptq takes one of [minmax_channel_lsq]");
+    }
+
+    @Test
     void aFolderThatIsNoRunIsAOneLineError() {
         assertOneLineError(t2c("report", dir.resolve("nothing").toString()), "not a run folder", "t2c ptq");
     }
