@@ -119,7 +119,7 @@ final class ConvertCommand implements Callable<Integer> {
         // The report (and scripts) read the last conversion's figures from here, as ptq's from RUN/ptq/NAME/.
         Files.writeString(run.resolve("t2c/summary.json"), Output.JSON.writeValueAsString(result));
         if (!noReport) {
-            w.printf("wrote %s%n", RunReport.write(run).path());
+            RunReport.writeAfterCommand(run, w);
         }
         w.flush();
         o.result(result);

@@ -179,7 +179,7 @@ final class PtqCommand implements Callable<Integer> {
         }
         w.printf("wrote %s%n", dir);
         if (!noReport) {
-            w.printf("wrote %s%n", RunReport.write(out).path());
+            RunReport.writeAfterCommand(out, w);
         }
         w.flush();
         o.result(result);

@@ -47,6 +47,18 @@ final class RunReport {
     /** What was written: the page and how many charts it embeds. */
     record Written(Path path, int charts, long bytes) {}
 
+    /**
+     * The report at the end of another command: its failure is a warning, since the command's own results are
+     * already written and valid.
+     */
+    static void writeAfterCommand(Path run, java.io.PrintWriter human) {
+        try {
+            human.printf("wrote %s%n", write(run).path());
+        } catch (IOException | RuntimeException e) {
+            human.printf("t2c: warning: %s not written (%s); retry with ./t2c report %s%n", FILE, e, run);
+        }
+    }
+
     static Written write(Path run) throws IOException {
         Path ptqDir = run.resolve("ptq");
         if (!Files.isDirectory(ptqDir) && !Files.exists(run.resolve(SweepCommand.RESULTS))) {
