@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
         + " bit against the scalar reference on real samples, and compare it with the fake-quant and float models.",
         footer = {"%nExamples:%n  ./t2c convert runs/cnn", "  ./t2c convert runs/cnn --ptq minmax_channel_minmax"
                 + " --requant-bits 16 --rounding half-even --json",
-                "%nReads RUN/ptq/<name>/model; writes RUN/t2c/model (integer bundle). docs/NUMERICS.md states the"
+                "%nReads RUN/ptq/<name>/model; writes RUN/t2c/model (integer bundle), RUN/t2c/summary.json,"
+                        + " RUN/report.html. docs/NUMERICS.md states the"
                         + " arithmetic."},
         mixinStandardHelpOptions = true)
 final class ConvertCommand implements Callable<Integer> {
@@ -63,6 +64,9 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Option(names = "--limit", paramLabel = "N", description = "evaluate accuracy on the first N samples only")
     int limit;
+
+    @Option(names = "--no-report", description = "do not write RUN/report.html (t2c sweep writes one for all cells)")
+    boolean noReport;
 
     @Option(names = "--json", description = "print one JSON object on stdout (human output goes to stderr)")
     boolean json;
@@ -99,7 +103,6 @@ final class ConvertCommand implements Callable<Integer> {
         w.printf("bit-exact: %d/%d ops (%d samples)%n", report.exactOps(), report.ops(), samples);
         report.mismatches().forEach(m -> w.println("  differs: " + m));
         w.printf("wrote %s%n", target);
-        w.flush();
 
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("integer_top1", intResult.accuracy());
@@ -113,6 +116,12 @@ final class ConvertCommand implements Callable<Integer> {
         result.put("requant_bits", requantBits);
         result.put("rounding", Rounding.parse(rounding).id());
         result.put("paths", Map.of("fakequant", source.toString(), "integer", target.toString()));
+        // The report (and scripts) read the last conversion's figures from here, as ptq's from RUN/ptq/NAME/.
+        Files.writeString(run.resolve("t2c/summary.json"), Output.JSON.writeValueAsString(result));
+        if (!noReport) {
+            RunReport.writeAfterCommand(run, w);
+        }
+        w.flush();
         o.result(result);
         return report.exact() ? 0 : 1;
     }
@@ -126,19 +135,22 @@ final class ConvertCommand implements Callable<Integer> {
         if (ptq != null) {
             Path m = dir.resolve(ptq).resolve("model");
             if (!Files.isDirectory(m)) {
-                throw new T2cException("no PTQ result " + m);
+                throw new T2cException("no PTQ result " + m + "; --ptq takes one of " + ptqNames(dir));
             }
             return m;
         }
-        List<Path> runs;
-        try (Stream<Path> s = Files.list(dir)) {
-            runs = s.filter(p -> Files.isDirectory(p.resolve("model"))).sorted().toList();
+        List<String> names = ptqNames(dir);
+        if (names.size() != 1) {
+            throw new T2cException(run + " has " + names.size() + " PTQ results " + names + "; choose one with --ptq NAME");
         }
-        if (runs.size() != 1) {
-            throw new T2cException(run + " has " + runs.size() + " PTQ results " + runs.stream().map(p -> p
-                    .getFileName().toString()).toList() + "; choose one with --ptq NAME");
+        return dir.resolve(names.get(0)).resolve("model");
+    }
+
+    private static List<String> ptqNames(Path ptqDir) throws IOException {
+        try (Stream<Path> s = Files.list(ptqDir)) {
+            return s.filter(p -> Files.isDirectory(p.resolve("model"))).map(p -> p.getFileName().toString()).sorted()
+                    .toList();
         }
-        return runs.get(0).resolve("model");
     }
 
     /** RUN/t2c/model via a temporary folder and a rename, so a failure leaves the previous model intact. */

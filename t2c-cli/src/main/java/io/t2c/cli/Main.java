@@ -13,10 +13,12 @@ import picocli.CommandLine.Command;
         description = "Torch2Chip for the JVM: import, run, quantize and convert neural networks to bit-exact integer models.",
         subcommands = {InspectCommand.class, RunCommand.class, EvalCommand.class, TrainCommand.class, PtqCommand.class,
                 ConvertCommand.class, ExtractCommand.class, ExportCommand.class, QuickstartCommand.class,
+                SweepCommand.class, ReportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int USER_ERROR = 2;
     public static final int INTERNAL_ERROR = 70;
+    static final int USAGE_WIDTH = 160;
 
     @Override
     public void run() {
@@ -29,7 +31,7 @@ public final class Main implements Runnable {
 
     /** Runs the command line with the given streams and returns the exit code (tests call this). */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cmd = new CommandLine(new Main());
+        CommandLine cmd = commandLine();
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setParameterExceptionHandler((ex, a) -> {
@@ -54,6 +56,14 @@ public final class Main implements Runnable {
             return INTERNAL_ERROR;
         });
         return cmd.execute(args);
+    }
+
+    /**
+     * The command tree. Help is 160 columns wide so that each example in a footer stays on one line and can be
+     * copied as it is; wrapped at 80 it would break mid-command.
+     */
+    static CommandLine commandLine() {
+        return new CommandLine(new Main()).setUsageHelpWidth(USAGE_WIDTH);
     }
 
     private static String commandPath(CommandLine c) {

@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
                 + " --wq minmax_channel --aq minmax --wbit 8 --abit 8",
                 "  ./t2c ptq models/resnet20_fmnist --out runs/r20 --config configs/resnet20_lsq.yaml --json",
                 "%nWrites RUN/ptq/<wq>_<aq>/model (fake-quant bundle), RUN/ptq/<wq>_<aq>/config.yaml, RUN/config.yaml,"
-                        + " RUN/log.txt.",
+                        + " RUN/log.txt, RUN/report.html.",
                 "Flags override the --config file. Quantizers: see --list."},
         mixinStandardHelpOptions = true)
 final class PtqCommand implements Callable<Integer> {
@@ -111,6 +111,9 @@ final class PtqCommand implements Callable<Integer> {
     @Option(names = "--list", description = "list the quantizers and exit")
     boolean list;
 
+    @Option(names = "--no-report", description = "do not write RUN/report.html (t2c sweep writes one for all cells)")
+    boolean noReport;
+
     @Option(names = "--json", description = "print one JSON object on stdout (human output goes to stderr)")
     boolean json;
 
@@ -149,6 +152,7 @@ final class PtqCommand implements Callable<Integer> {
         result.put("aq", c.aq());
         result.put("wbit", c.wbit());
         result.put("abit", c.abit());
+        result.put("calibration_data", calib.name());
         result.put("quantizers", r.plan().positions().size());
         result.put("calibration_seconds", r.calibrationSeconds());
         result.put("reconstruction_seconds", r.reconstructionSeconds());
@@ -174,6 +178,9 @@ final class PtqCommand implements Callable<Integer> {
             w.printf("top-1 agreement: %.2f %%%n", 100 * (double) result.get("agreement"));
         }
         w.printf("wrote %s%n", dir);
+        if (!noReport) {
+            RunReport.writeAfterCommand(out, w);
+        }
         w.flush();
         o.result(result);
         return 0;

@@ -25,12 +25,14 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "quickstart", description = "The whole Torch2Chip flow on the shipped ResNet-20 (Fashion-MNIST):"
         + " FP32 and W8A8 PTQ (minmax_channel + lsq), integer conversion with the bit-exact check, test vectors of"
-        + " one sample; one summary table and every path written.",
+        + " one sample; one summary table, RUN/report.html and every path written.",
         footer = {"%nExamples:%n  ./t2c quickstart", "  ./t2c quickstart --out runs/qs --json",
                 "%nEach stage is also a command of its own: t2c ptq, t2c convert, t2c extract, t2c export (see their --help)."},
         mixinStandardHelpOptions = true)
 final class QuickstartCommand implements Callable<Integer> {
     static final String SHIPPED_MODEL = "models/resnet20_fmnist";
+    /** The result object, kept in the run folder for t2c report's stage times. */
+    static final String RESULT = "quickstart.json";
 
     @Spec
     CommandSpec spec;
@@ -66,9 +68,9 @@ final class QuickstartCommand implements Callable<Integer> {
         List<Stage> stages = new ArrayList<>();
         stages.add(stage(w, log, "ptq W8A8", concat(List.of("ptq", source.toString(), "--out", out.toString(),
                 "--data", "fashion-mnist:train", "--eval-data", "fashion-mnist:test", "--wq", "minmax_channel", "--aq",
-                "lsq", "--wbit", "8", "--abit", "8"), evalLimit)));
+                "lsq", "--wbit", "8", "--abit", "8", "--no-report"), evalLimit)));
         stages.add(stage(w, log, "convert", concat(List.of("convert", out.toString(), "--ptq", "minmax_channel_lsq",
-                "--data", "fashion-mnist:test"), evalLimit)));
+                "--data", "fashion-mnist:test", "--no-report"), evalLimit)));
         stages.add(stage(w, log, "extract", List.of("extract", out.toString(), "--data", "fashion-mnist:test",
                 "--samples", "1", "--format", "npy,hex,c")));
         stages.add(stage(w, log, "export", List.of("export", out.toString(), "--to", "onnx")));
@@ -97,9 +99,6 @@ final class QuickstartCommand implements Callable<Integer> {
         paths.put("test vectors", extract.get("path").asText());
         paths.put("ONNX model", export.get("path").asText());
         paths.put("log", log.toString());
-        paths.forEach((k, v) -> w.printf("%-17s %s%n", k + ":", v));
-        w.flush();
-
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("model", source.toString());
         result.put("fp32_top1", ptq.get("fp32_top1").asDouble());
@@ -113,7 +112,11 @@ final class QuickstartCommand implements Callable<Integer> {
         Map<String, Double> seconds = new LinkedHashMap<>();
         stages.forEach(s -> seconds.put(s.name(), s.seconds()));
         result.put("seconds", seconds);
+        Files.writeString(out.resolve(RESULT), Output.JSON.writeValueAsString(result));
+        paths.put("report", RunReport.write(out).path().toString());
         result.put("paths", paths);
+        paths.forEach((k, v) -> w.printf("%-17s %s%n", k + ":", v));
+        w.flush();
         o.result(result);
         return convert.get("bit_exact").asInt() == convert.get("ops").asInt() ? 0 : 1;
     }
