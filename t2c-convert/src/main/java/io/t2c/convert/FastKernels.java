@@ -56,9 +56,9 @@ final class FastKernels {
     }
 
     static Tensor add(Node node, Tensor a, Tensor b) {
-        if (!Arrays.equals(a.shape(), b.shape())) {
-            throw new T2cException("node " + node.label() + ": operands must have equal shapes, got "
-                    + Arrays.toString(a.shape()) + " and " + Arrays.toString(b.shape()));
+        if (!Arrays.equals(a.shape(), b.shape()) && !broadcastsOverLeading(a.shape(), b.shape())) {
+            throw new T2cException("node " + node.label() + ": operands must have equal shapes (or b broadcast over"
+                    + " leading axes), got " + Arrays.toString(a.shape()) + " and " + Arrays.toString(b.shape()));
         }
         Attributes at = node.attributes();
         Requant rq = Requant.of(node);
@@ -76,11 +76,30 @@ final class FastKernels {
         Parallel.forRange(x.length, 1 << 14, (from, to) -> {
             for (int i = from; i < to; i++) {
                 int c = ma.length == 1 ? 0 : (i / inner) % channels;
-                long sum = (x[i] - za) * ma[c] + (y[i] - zb) * mb[c];
+                long sum = (x[i] - za) * ma[c] + (y[i % y.length] - zb) * mb[c];
                 out[i] = (int) rq.apply(sum, c);
             }
         });
         return Tensor.ofInts(out, shape);
+    }
+
+    /** b equals a's shape with some leading axes of size 1 (a position embedding added to every sample). */
+    static boolean broadcastsOverLeading(int[] a, int[] b) {
+        if (b.length > a.length) {
+            return false;
+        }
+        int offset = a.length - b.length;
+        boolean leading = true;
+        for (int d = 0; d < b.length; d++) {
+            if (leading && b[d] == 1 && a[d + offset] != 1) {
+                continue;
+            }
+            leading = false;
+            if (b[d] != a[d + offset]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static Tensor requantize(Node node, Tensor x) {

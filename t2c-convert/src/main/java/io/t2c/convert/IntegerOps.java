@@ -40,6 +40,9 @@ public final class IntegerOps {
     public static final String REQUANTIZE = "IntRequantize";
     public static final String CONCAT = "IntConcat";
     public static final String MATMUL = "IntMatMul";
+    public static final String SOFTMAX = "IntSoftmax";
+    public static final String LAYER_NORM = "IntLayerNorm";
+    public static final String GELU = "IntGelu";
 
     // Attribute names shared by the converter, the fast ops and the reference.
     public static final String X_ZERO_POINT = "x_zero_point";
@@ -82,6 +85,28 @@ public final class IntegerOps {
      */
     public static final String X_CHANNELS = "x_channels";
 
+    /**
+     * Per-channel multiplier and shift (along {@link #Y_AXIS}, or one) taking an input to the op's internal fixed
+     * point: Softmax's max-subtracted input, GELU's input, at scale 2^−{@link #FRAC_BITS}.
+     */
+    public static final String X_MULTIPLIER = "x_multiplier";
+    public static final String X_SHIFT = "x_shift";
+    /** Fraction bits of an op's internal fixed-point values. */
+    public static final String FRAC_BITS = "frac_bits";
+    /** Softmax i-exp constants at scale 2^−F: round(ln 2·2^F), round(1.353·2^F), round(0.344/0.3585·2^2F). */
+    public static final String EXP_LN2 = "exp_ln2";
+    public static final String EXP_B = "exp_b";
+    public static final String EXP_C = "exp_c";
+    /** GELU i-erf constants at scale 2^−F: round(0.2888·2^F), round(1.769·2^F); 1/√2 as round(2^16/√2). */
+    public static final String ERF_A = "erf_a";
+    public static final String ERF_B = "erf_b";
+    public static final String INV_SQRT2_Q16 = "inv_sqrt2_q16";
+    /** LayerNorm: ε in squared code units times D², and the left shift k of the variance before its square root. */
+    public static final String EPS_CODES = "eps_codes";
+    public static final String SQRT_SHIFT = "sqrt_shift";
+    /** LayerNorm: per-channel β as codes at 2^−shift_c output steps, added before the rounding. */
+    public static final String BIAS_CODES = "bias_codes";
+
     private IntegerOps() {}
 
     /** Registers the integer ops with {@link io.t2c.graph.op.OpRegistry#standard()}. */
@@ -89,7 +114,7 @@ public final class IntegerOps {
         @Override
         public List<OpDef> ops() {
             return List.of(new QuantizeOp(), new ConvOp(), new GemmOp(), new AddOp(), new AveragePoolOp(),
-                    new MaxPoolOp(), new DequantizeOp(), new RequantizeOp(), new ConcatOp(), new MatMulOp());
+                    new MaxPoolOp(), new DequantizeOp(), new RequantizeOp(), new ConcatOp(), new MatMulOp(), new SoftmaxOp(), new LayerNormOp(), new GeluOp());
         }
     }
 
@@ -323,6 +348,74 @@ public final class IntegerOps {
         @Override
         public List<Tensor> forward(Node node, List<Tensor> in) {
             return List.of(FastKernels.matMul(node, in.get(0), in.get(1)));
+        }
+    }
+
+    /**
+     * {@code IntSoftmax(x)} over the last axis (I-BERT i-exp): d = x − max_row taken to t at scale 2^−F by
+     * x_multiplier/x_shift (the attention scale is folded in there); z = ⌊−t / ln2⌋, p = t + z·ln2,
+     * e = ((p + b)² + c) >> z; y = clamp(zy + round_half_up(e·M / (Σe·2^s))), M/2^s ≈ 1/Δy.
+     */
+    static final class SoftmaxOp extends Op {
+        SoftmaxOp() {
+            super(SOFTMAX, Family.ELEMENTWISE, 1, 1, with(REQUANT, required(X_MULTIPLIER, INTS), required(X_SHIFT,
+                    INTS), required(FRAC_BITS, INT), required(EXP_LN2, INT), required(EXP_B, INT),
+                    required(EXP_C, INT)));
+        }
+
+        @Override
+        public List<TensorInfo> inferShapes(Node node, List<TensorInfo> in) {
+            return List.of(TensorInfo.of(DType.INT32, in.get(0).shape()));
+        }
+
+        @Override
+        public List<Tensor> forward(Node node, List<Tensor> in) {
+            return List.of(NonLinearKernels.softmax(node, in.get(0)));
+        }
+    }
+
+    /**
+     * {@code IntLayerNorm(x)} over the last axis of codes: s1 = Σ(x − zx), s2 = Σ(x − zx)², sd = ⌊√((D·s2 − s1² + ε)
+     * ·4^k)⌋, r = ⌊(D·(x − zx) − s1)·2^(k+F) / sd⌋ (the normalized value at 2^−F), y = clamp(zy + roundShift(r·M_c +
+     * β_c, s_c)) with M_c/2^s_c ≈ γ_c·2^−F/Δy.
+     */
+    static final class LayerNormOp extends Op {
+        LayerNormOp() {
+            super(LAYER_NORM, Family.ELEMENTWISE, 1, 1, with(REQUANT, optional(X_ZERO_POINT, INT, 0L),
+                    required(FRAC_BITS, INT), required(EPS_CODES, INT), required(SQRT_SHIFT, INT),
+                    required(BIAS_CODES, INTS)));
+        }
+
+        @Override
+        public List<TensorInfo> inferShapes(Node node, List<TensorInfo> in) {
+            return List.of(TensorInfo.of(DType.INT32, in.get(0).shape()));
+        }
+
+        @Override
+        public List<Tensor> forward(Node node, List<Tensor> in) {
+            return List.of(NonLinearKernels.layerNorm(node, in.get(0)));
+        }
+    }
+
+    /**
+     * {@code IntGelu(x)} (I-BERT i-GELU): x_f = roundShift((x − zx)·Mx_c, sx_c) at 2^−F; u = min(|x_f|·inv√2 >> 16,
+     * b); erf = 2^F − (a·(b − u)² >> 2F); g = x_f·(2^F + sign(x)·erf) >> (F + 1); y = clamp(zy + roundShift(g·M, s)).
+     */
+    static final class GeluOp extends Op {
+        GeluOp() {
+            super(GELU, Family.ELEMENTWISE, 1, 1, with(REQUANT, optional(X_ZERO_POINT, INT, 0L),
+                    required(X_MULTIPLIER, INTS), required(X_SHIFT, INTS), required(FRAC_BITS, INT),
+                    required(ERF_A, INT), required(ERF_B, INT), required(INV_SQRT2_Q16, INT)));
+        }
+
+        @Override
+        public List<TensorInfo> inferShapes(Node node, List<TensorInfo> in) {
+            return List.of(TensorInfo.of(DType.INT32, in.get(0).shape()));
+        }
+
+        @Override
+        public List<Tensor> forward(Node node, List<Tensor> in) {
+            return List.of(NonLinearKernels.gelu(node, in.get(0)));
         }
     }
 

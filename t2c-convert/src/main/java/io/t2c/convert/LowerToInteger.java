@@ -37,7 +37,14 @@ import java.util.Set;
 public final class LowerToInteger {
     public static final String NAME = "LowerToInteger";
     /** Ops whose integer form moves or selects codes without changing their scale. */
-    static final Set<String> PASS_THROUGH = Set.of("Relu", "MaxPool", "Flatten", "Reshape", "Transpose");
+    static final Set<String> PASS_THROUGH = Set.of("Relu", "MaxPool", "Flatten", "Reshape", "Transpose",
+            "Gather");
+    /** Code range of the 16-bit per-tensor codes that float constants and channel-losing accumulators become. */
+    static final int WIDE_CODE_MAX = 32767;
+    /** Fraction bits of the internal fixed point of Softmax's exponent, LayerNorm's normalized value and GELU. */
+    static final int SOFTMAX_FRAC_BITS = 12;
+    static final int LAYER_NORM_FRAC_BITS = 14;
+    static final int GELU_FRAC_BITS = 14;
 
     /** Word length of requantization multipliers (32 or 16) and the rounding of their shift. */
     public record Options(int multiplierBits, Rounding rounding) {
@@ -73,6 +80,10 @@ public final class LowerToInteger {
     private final Map<String, Rep> reps = new HashMap<>();
     private final Set<String> claimed = new HashSet<>();
     private final Set<String> graphOutputs = new HashSet<>();
+    /** INT64 shape vectors (Shape outputs, their concatenations, integer constants): left as they are. */
+    private final Set<String> shapeValues = new HashSet<>();
+    /** Per-tensor 16-bit codes made for a per-channel accumulator that a movement op reads, by accumulator name. */
+    private final Map<String, String> wideCodes = new HashMap<>();
     private final List<Node> out = new ArrayList<>();
     private final Map<String, Tensor> initializers = new LinkedHashMap<>();
 
@@ -113,11 +124,16 @@ public final class LowerToInteger {
                 case "Add", "Sub" -> lowerAdd(n);
                 case "AveragePool", "GlobalAveragePool" -> lowerAveragePool(n);
                 case "MaxPool" -> lowerMaxPool(n);
-                case "Flatten", "Reshape", "Transpose" -> lowerMovement(n);
+                case "Flatten", "Reshape", "Transpose", "Gather", "Expand" -> lowerMovement(n);
+                case "Shape" -> out.add(n);
+                case "Mul" -> foldConstantScale(n);
+                case "Softmax" -> lowerSoftmax(n);
+                case "LayerNormalization" -> lowerLayerNorm(n);
+                case "Gelu" -> lowerGelu(n);
                 default -> throw new T2cException("node " + n.label() + ": op " + n.opType() + " has no integer form"
                         + " yet (this converter handles Conv, Gemm, MatMul, Concat, Add, Sub, AveragePool,"
-                        + " GlobalAveragePool, MaxPool, Relu, Flatten, Reshape, Transpose; integer Softmax, LayerNorm"
-                        + " and GELU come with transformer support)");
+                        + " GlobalAveragePool, MaxPool, Relu, Flatten, Reshape, Transpose, Gather, Expand, Shape,"
+                        + " Mul by a positive scalar, Softmax, LayerNormalization, Gelu)");
             }
         }
         Graph g = new Graph(source.name(), source.inputs(), source.outputs(), out, initializers,
@@ -139,7 +155,7 @@ public final class LowerToInteger {
     }
 
     private Rep rep(Node reader, String value) {
-        Rep r = reps.get(resolve(value));
+        Rep r = reps.containsKey(value) ? reps.get(value) : reps.get(resolve(value));
         if (r == null) {
             throw new T2cException("node " + reader.label() + " reads '" + value + "', which is not an integer value"
                     + " (no quantizer on it, and no integer op produces it)");
@@ -460,6 +476,11 @@ public final class LowerToInteger {
      * multiplier, a conv's raw accumulator (per-channel scales along the Concat axis) by one per channel.
      */
     private void lowerConcat(Node n) {
+        if (n.inputs().stream().allMatch(this::isShapeValue)) {
+            out.add(n);
+            shapeValues.add(n.output(0));
+            return;
+        }
         Target t = requiredTarget(n);
         QuantSpec ys = activationSpec(t.quantizer());
         int operands = n.inputs().size();
@@ -509,6 +530,13 @@ public final class LowerToInteger {
     }
 
     private void lowerAdd(Node n) {
+        List<String> operands = new ArrayList<>(n.inputs());
+        for (int i = 0; i < 2; i++) {
+            if (isFloatConstant(operands.get(i))) {
+                operands.set(i, constantCodes(operands.get(i)));
+            }
+        }
+        n = new Node(n.name(), n.opType(), operands, n.outputs(), n.attributes());
         Rep a = rep(n, n.input(0));
         Rep b = rep(n, n.input(1));
         Target t = requiredTarget(n);
@@ -608,17 +636,263 @@ public final class LowerToInteger {
     }
 
     private void lowerMovement(Node n) {
-        Rep x = rep(n, n.input(0));
-        if (x.scale().length != 1) {
-            throw new T2cException("node " + n.label() + ": moving a per-channel accumulator loses its channels;"
-                    + " quantize it before this op");
+        List<String> ins = new ArrayList<>(n.inputs());
+        if (isFloatConstant(ins.get(0))) {
+            ins.set(0, constantCodes(ins.get(0)));
         }
-        for (String in : n.inputs()) {
+        Rep x = rep(n, ins.get(0));
+        if (x.scale().length != 1) {
+            ins.set(0, perTensorCodes(n.input(0), x));
+            x = reps.get(ins.get(0));
+        }
+        for (String in : ins.subList(1, ins.size())) {
             Tensor c = source.initializer(in);
             if (c != null) {
                 initializers.put(in, c);
+                shapeValues.add(in);
             }
         }
-        emit(n, x);
+        emit(new Node(n.name(), n.opType(), ins, n.outputs(), n.attributes()), x);
+    }
+
+    private boolean isShapeValue(String v) {
+        if (shapeValues.contains(v)) {
+            return true;
+        }
+        Node p = producers.get(v);
+        if (p != null && p.opType().equals("Shape")) {
+            shapeValues.add(v);
+            return true;
+        }
+        Tensor c = source.initializer(v);
+        if (c != null && c.dtype() == io.t2c.tensor.DType.INT64) {
+            initializers.put(v, c);
+            shapeValues.add(v);
+            return true;
+        }
+        return false;
+    }
+
+    private boolean isFloatConstant(String v) {
+        Tensor c = source.initializer(v);
+        return c != null && c.dtype() == io.t2c.tensor.DType.FLOAT32;
+    }
+
+    /**
+     * A float constant read as data (ViT's class token, position embedding) as 16-bit per-tensor codes, scale
+     * max|c|/32767: its rounding error is 2^−16 of its range, far below any 8-bit activation step that follows.
+     */
+    private String constantCodes(String name) {
+        String codesName = name + ".codes";
+        if (!reps.containsKey(codesName)) {
+            Tensor c = source.initializer(name);
+            float[] v = c.floats();
+            double maxAbs = 0;
+            for (float f : v) {
+                maxAbs = Math.max(maxAbs, Math.abs(f));
+            }
+            double scale = maxAbs == 0 ? 1 : (float) (maxAbs / WIDE_CODE_MAX);
+            int[] q = new int[v.length];
+            for (int i = 0; i < v.length; i++) {
+                q[i] = (int) Math.max(-WIDE_CODE_MAX, Math.min(WIDE_CODE_MAX, Math.rint(v[i] / scale)));
+            }
+            initializers.put(codesName, Tensor.ofInts(q, c.shape()));
+            reps.put(codesName, new Rep(true, new double[] {scale}, 0, -WIDE_CODE_MAX, WIDE_CODE_MAX, 1, 32));
+        }
+        return codesName;
+    }
+
+    /**
+     * A per-channel accumulator that a movement op would scramble (qkv before the heads split, the patch embedding
+     * before the tokens are transposed) requantized once to per-tensor 16-bit codes, scale max_c(Δ_c)·bound/32767;
+     * the quantizers further on then requantize those codes (error ≤ 2^−16 of the range before their own rounding).
+     */
+    private String perTensorCodes(String value, Rep acc) {
+        String existing = wideCodes.get(value);
+        if (existing != null) {
+            return existing;
+        }
+        double maxScale = Arrays.stream(acc.scale()).max().orElseThrow();
+        double scale = (float) (maxScale * acc.maxAbs() / WIDE_CODE_MAX);
+        FixedPoint.Multiplier[] ms = new FixedPoint.Multiplier[acc.scale().length];
+        for (int c = 0; c < ms.length; c++) {
+            ms[c] = FixedPoint.sharedShift(new BigDecimal[] {FixedPoint.ratio(acc.scale()[c], 1, scale)},
+                    new long[] {acc.maxAbs()}, options.multiplierBits())[0];
+        }
+        long[] m = new long[ms.length];
+        int[] sh = new int[ms.length];
+        for (int c = 0; c < ms.length; c++) {
+            m[c] = ms[c].multiplier();
+            sh[c] = ms[c].shift();
+        }
+        String name = resolve(value) + ".codes16";
+        Attributes a = new Requant(m, sh, 0, -WIDE_CODE_MAX, WIDE_CODE_MAX, options.rounding()).into(Attributes.of(
+                X_ZERO_POINT, acc.zeroPoint(), Y_SCALE, new double[] {scale}, Y_AXIS, (long) acc.axis(), Y_TYPE,
+                "int16"));
+        out.add(new Node(name, REQUANTIZE, List.of(resolve(value)), List.of(name), a));
+        reps.put(name, new Rep(true, new double[] {scale}, 0, -WIDE_CODE_MAX, WIDE_CODE_MAX, 1, 32));
+        wideCodes.put(value, name);
+        return name;
+    }
+
+    /**
+     * Mul by a positive scalar constant (attention's 1/√d) emits nothing: readers read the input, whose scale is
+     * multiplied by the constant, so the constant lands in the reader's requantization.
+     */
+    private void foldConstantScale(Node n) {
+        Tensor c = source.initializer(n.input(1));
+        if (c == null || c.size() != 1 || c.floats()[0] <= 0) {
+            throw new T2cException("node " + n.label() + ": only Mul by a positive scalar constant has an integer form"
+                    + " (folded into the next requantization)");
+        }
+        Rep x = rep(n, n.input(0));
+        double k = c.floats()[0];
+        double[] scale = Arrays.stream(x.scale()).map(v -> v * k).toArray();
+        alias.put(n.output(0), n.input(0));
+        reps.put(n.output(0), new Rep(x.codes(), scale, x.zeroPoint(), x.min(), x.max(), x.axis(), x.accBits()));
+    }
+
+    /** An emitted node reading {@code value}'s integer form (resolving a folded Mul to its input). */
+    private Node reading(Node n, String value, String opType, Attributes a) {
+        return new Node(n.name(), opType, List.of(resolve(value)), n.outputs(), a);
+    }
+
+    private static long[] longsOf(FixedPoint.Multiplier[] ms, boolean shifts) {
+        return Arrays.stream(ms).mapToLong(m -> shifts ? m.shift() : m.multiplier()).toArray();
+    }
+
+    /**
+     * Softmax over the last axis of an accumulator or codes (per tensor): the input goes to scale 2^−12 relative to
+     * the row maximum, then I-BERT's i-exp and one integer division per element into the reading quantizer's codes.
+     */
+    private void lowerSoftmax(Node n) {
+        int rank = valueShape(n.input(0)).length;
+        if (Math.floorMod(n.attributes().getInt("axis", -1), rank) != rank - 1) {
+            throw new T2cException("node " + n.label() + ": integer Softmax runs over the last axis only");
+        }
+        Rep x = rep(n, n.input(0));
+        if (x.scale().length != 1) {
+            throw new T2cException("node " + n.label() + ": Softmax input must have one scale");
+        }
+        Target t = requiredTarget(n);
+        QuantSpec ys = activationSpec(t.quantizer());
+        double internal = Math.scalb(1.0, -SOFTMAX_FRAC_BITS);
+        // x − max spans up to twice the input bound.
+        FixedPoint.Multiplier in = FixedPoint.sharedShift(new BigDecimal[] {FixedPoint.ratio(x.scale()[0], 1,
+                internal)}, new long[] {2 * (x.max() - x.min())}, 32)[0];
+        FixedPoint.Multiplier outM = FixedPoint.multiplierAndShift(FixedPoint.ratio(1, 1, ys.scale()[0]), 24);
+        long[] lohi = clampBounds(n, ys, t.relu());
+        Attributes a = requant(new FixedPoint.Multiplier[] {outM}, ys, lohi[0], lohi[1]).into(Attributes.of(
+                X_MULTIPLIER, new long[] {in.multiplier()}, X_SHIFT, new long[] {in.shift()}, FRAC_BITS,
+                (long) SOFTMAX_FRAC_BITS, EXP_LN2, Math.round(Math.log(2) * (1 << SOFTMAX_FRAC_BITS)), EXP_B,
+                Math.round(1.353 * (1 << SOFTMAX_FRAC_BITS)), EXP_C, Math.round(0.344 / 0.3585
+                        * Math.scalb(1.0, 2 * SOFTMAX_FRAC_BITS)), Y_SCALE, new double[] {ys.scale()[0]}, Y_AXIS,
+                -1L, Y_TYPE, codeType(ys)));
+        claim(t);
+        emit(reading(n, n.input(0), SOFTMAX, a), new Rep(true, new double[] {ys.scale()[0]}, ys.zeroPoint()[0],
+                lohi[0], lohi[1], -1, 32));
+    }
+
+    /**
+     * LayerNorm over the last axis of per-tensor codes: integer mean and variance, an exact floor square root, and
+     * γ/β folded into a per-channel requantization to the reading quantizer.
+     */
+    private void lowerLayerNorm(Node n) {
+        int[] shape = valueShape(n.input(0));
+        int axis = Math.floorMod(n.attributes().getInt("axis", -1), shape.length);
+        Rep x = rep(n, n.input(0));
+        if (axis != shape.length - 1 || !x.codes() || x.scale().length != 1) {
+            throw new T2cException("node " + n.label() + ": integer LayerNorm needs per-tensor codes normalized over"
+                    + " the last axis");
+        }
+        long d = shape[axis];
+        Tensor gamma = source.initializer(n.input(1));
+        Tensor beta = n.inputs().size() > 2 && !n.input(2).isEmpty() ? source.initializer(n.input(2)) : null;
+        if (gamma == null || n.inputs().size() > 2 && !n.input(2).isEmpty() && beta == null) {
+            throw new T2cException("node " + n.label() + ": LayerNorm scale and bias must be constants to convert");
+        }
+        Target t = requiredTarget(n);
+        QuantSpec ys = activationSpec(t.quantizer());
+        double eps = n.attributes().getDouble("epsilon", 1e-5);
+        double dx = x.scale()[0];
+        long epsCodes = Math.round(eps * d * d / (dx * dx));
+        long varianceBound = Math.addExact(Math.multiplyExact(d * d, x.maxAbs() * x.maxAbs()), epsCodes);
+        // The largest k with variance·4^k < 2^62 (at most 16): sd then carries ≥ 16 more bits than √variance.
+        int k = 0;
+        while (k < 16 && varianceBound < (1L << (60 - 2 * k))) {
+            k++;
+        }
+        long centeredBound = 2 * d * x.maxAbs();
+        if (Long.numberOfLeadingZeros(centeredBound) <= k + LAYER_NORM_FRAC_BITS + 1) {
+            throw new T2cException("node " + n.label() + ": LayerNorm row of " + d + " too wide for 64-bit arithmetic");
+        }
+        // |normalized| ≤ √d, so r ≤ √d·2^F.
+        long rBound = (long) Math.ceil(Math.sqrt(d)) << LAYER_NORM_FRAC_BITS;
+        long[] m = new long[(int) d];
+        long[] sh = new long[(int) d];
+        long[] betaCodes = new long[(int) d];
+        for (int c = 0; c < d; c++) {
+            double g = gamma.floats()[c];
+            int shift = 0;
+            if (g != 0) {
+                FixedPoint.Multiplier mc = FixedPoint.sharedShift(new BigDecimal[] {FixedPoint.ratio(Math.abs(g),
+                        Math.scalb(1.0, -LAYER_NORM_FRAC_BITS), ys.scale()[0])}, new long[] {2 * rBound},
+                        options.multiplierBits())[0];
+                m[c] = g < 0 ? -mc.multiplier() : mc.multiplier();
+                shift = mc.shift();
+            }
+            sh[c] = shift;
+            double b = beta == null ? 0 : beta.floats()[c];
+            BigDecimal code = FixedPoint.ratio(b, 1, ys.scale()[0]).multiply(FixedPoint.pow2(shift));
+            betaCodes[c] = code.setScale(0, java.math.RoundingMode.HALF_EVEN).longValueExact();
+            if (Math.abs(betaCodes[c]) > (1L << 61)) {
+                throw new T2cException("node " + n.label() + ": LayerNorm bias " + b + " is out of range of the"
+                        + " output scale");
+            }
+        }
+        long[] lohi = clampBounds(n, ys, t.relu());
+        Attributes a = Attributes.of(X_ZERO_POINT, x.zeroPoint(), FRAC_BITS, (long) LAYER_NORM_FRAC_BITS, EPS_CODES,
+                epsCodes, SQRT_SHIFT, (long) k, BIAS_CODES, betaCodes, MULTIPLIER, m, SHIFT, sh, Y_ZERO_POINT,
+                (long) ys.zeroPoint()[0], Y_MIN, lohi[0], Y_MAX, lohi[1], ROUNDING, options.rounding().id())
+                .with(Y_SCALE, new double[] {ys.scale()[0]}).with(Y_AXIS, -1L).with(Y_TYPE, codeType(ys));
+        claim(t);
+        emit(reading(n, n.input(0), LAYER_NORM, a), new Rep(true, new double[] {ys.scale()[0]}, ys.zeroPoint()[0],
+                lohi[0], lohi[1], -1, 32));
+    }
+
+    /**
+     * GELU (erf form) of codes or an accumulator with per-channel scales: the input goes to 2^−14 per channel, then
+     * I-BERT's i-GELU (second-order erf polynomial) and one requantization to the reading quantizer.
+     */
+    private void lowerGelu(Node n) {
+        if (!n.attributes().getString("approximate", "none").equals("none")) {
+            throw new T2cException("node " + n.label() + ": only the erf GELU has an integer form");
+        }
+        Rep x = rep(n, n.input(0));
+        Target t = requiredTarget(n);
+        QuantSpec ys = activationSpec(t.quantizer());
+        double internal = Math.scalb(1.0, -GELU_FRAC_BITS);
+        FixedPoint.Multiplier[] in = new FixedPoint.Multiplier[x.scale().length];
+        for (int c = 0; c < in.length; c++) {
+            in[c] = FixedPoint.sharedShift(new BigDecimal[] {FixedPoint.ratio(x.scale()[c], 1, internal)},
+                    new long[] {x.maxAbs()}, options.multiplierBits())[0];
+        }
+        // |x_f| ≤ bound·Δ·2^F; the product x_f·(2^F + erf) needs |x_f| < 2^(62 − F − 1).
+        double xfBound = Arrays.stream(x.scale()).max().orElseThrow() * x.maxAbs() * Math.scalb(1.0, GELU_FRAC_BITS);
+        if (xfBound >= Math.scalb(1.0, 61 - GELU_FRAC_BITS - 1)) {
+            throw new T2cException("node " + n.label() + ": GELU input range too wide for 64-bit fixed point");
+        }
+        FixedPoint.Multiplier[] outM = FixedPoint.sharedShift(new BigDecimal[] {FixedPoint.ratio(internal, 1,
+                ys.scale()[0])}, new long[] {(long) Math.ceil(xfBound) + 1}, options.multiplierBits());
+        long[] lohi = clampBounds(n, ys, t.relu());
+        long one = 1L << GELU_FRAC_BITS;
+        Attributes a = requant(outM, ys, lohi[0], lohi[1]).into(Attributes.of(X_ZERO_POINT, x.zeroPoint(),
+                X_MULTIPLIER, longsOf(in, false), X_SHIFT, longsOf(in, true), FRAC_BITS, (long) GELU_FRAC_BITS,
+                ERF_A, Math.round(0.2888 * one), ERF_B, Math.round(1.769 * one), INV_SQRT2_Q16,
+                Math.round(65536 / Math.sqrt(2)), Y_SCALE, new double[] {ys.scale()[0]}, Y_AXIS, (long) x.axis(),
+                Y_TYPE, codeType(ys)));
+        claim(t);
+        emit(reading(n, n.input(0), GELU, a), new Rep(true, new double[] {ys.scale()[0]}, ys.zeroPoint()[0],
+                lohi[0], lohi[1], -1, 32));
     }
 }

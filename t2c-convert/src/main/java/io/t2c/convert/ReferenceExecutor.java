@@ -70,6 +70,13 @@ public final class ReferenceExecutor {
                 case "Flatten" -> flatten(n, in[0]);
                 case "Reshape" -> reshape(n, in[0], in[1]);
                 case "Transpose" -> transpose(n, in[0]);
+                case "Gather" -> gather(n, in[0], in[1]);
+                case "Shape" -> shapeOf(n, in[0]);
+                case "Concat" -> shapeConcat(n, in);
+                case "Expand" -> expand(n, in[0], in[1]);
+                case IntegerOps.SOFTMAX -> softmax(n, in[0]);
+                case IntegerOps.LAYER_NORM -> layerNorm(n, in[0]);
+                case IntegerOps.GELU -> gelu(n, in[0]);
                 default -> throw new T2cException("node " + n.label() + ": the reference executor runs integer graphs"
                         + " only; " + n.opType() + " is not an integer op");
             };
@@ -246,8 +253,15 @@ public final class ReferenceExecutor {
     }
 
     private static Result add(Node n, Result x, Result z) {
-        if (!Arrays.equals(x.shape(), z.shape())) {
-            throw new T2cException("node " + n.label() + ": operand shapes differ");
+        int[] xs = x.shape();
+        int[] zs = z.shape();
+        // z may lack leading axes or have size 1 there: it then repeats with period |z| over x.
+        for (int d = 1; d <= zs.length; d++) {
+            boolean leadingOne = zs[zs.length - d] == 1 && zs.length - d < zs.length - trailingMatch(xs, zs);
+            if (d > xs.length || zs[zs.length - d] != xs[xs.length - d] && !leadingOne) {
+                throw new T2cException("node " + n.label() + ": operand shapes " + Arrays.toString(xs) + " and "
+                        + Arrays.toString(zs) + " do not broadcast");
+            }
         }
         Attributes a = n.attributes();
         long[] ma = a.getLongs(IntegerOps.A_MULTIPLIER);
@@ -258,11 +272,20 @@ public final class ReferenceExecutor {
         for (int i = 0; i < y.length; i++) {
             int c = ma.length == 1 ? 0 : channelOf(i, x.shape(), axis);
             long sum = Math.addExact(Math.multiplyExact(x.at(i) - a.getLong(IntegerOps.X_ZERO_POINT, 0), ma[c]),
-                    Math.multiplyExact(z.at(i) - a.getLong(IntegerOps.B_ZERO_POINT, 0), mb[c]));
+                    Math.multiplyExact(z.at(i % z.ints().length) - a.getLong(IntegerOps.B_ZERO_POINT, 0), mb[c]));
             sums[i] = sum;
             y[i] = requant(n, sum, c);
         }
         return new Result(DType.INT32, x.shape(), y, null, sums);
+    }
+
+    /** How many trailing axes of z equal x's. */
+    private static int trailingMatch(int[] x, int[] z) {
+        int k = 0;
+        while (k < z.length && k < x.length && z[z.length - 1 - k] == x[x.length - 1 - k]) {
+            k++;
+        }
+        return k;
     }
 
     private static Result requantize(Node n, Result x) {
@@ -460,5 +483,213 @@ public final class ReferenceExecutor {
             y[i] = x.at(src);
         }
         return new Result(x.dtype(), out, y, null);
+    }
+
+    /** Gather of one scalar index along an axis (selecting q, k, v or the class token): the axis disappears. */
+    private static Result gather(Node n, Result x, Result index) {
+        if (index.ints().length != 1 || index.shape().length != 0) {
+            throw new T2cException("node " + n.label() + ": the reference gathers one scalar index only");
+        }
+        int[] s = x.shape();
+        int axis = Math.floorMod(n.attributes().getInt("axis", 0), s.length);
+        long idx = Math.floorMod(index.ints()[0], (long) s[axis]);
+        int outer = 1;
+        for (int d = 0; d < axis; d++) {
+            outer *= s[d];
+        }
+        int inner = x.ints().length / outer / s[axis];
+        long[] y = new long[outer * inner];
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                y[o * inner + i] = x.ints()[(int) ((o * s[axis] + idx) * inner + i)];
+            }
+        }
+        int[] shape = new int[s.length - 1];
+        for (int d = 0, k = 0; d < s.length; d++) {
+            if (d != axis) {
+                shape[k++] = s[d];
+            }
+        }
+        return new Result(x.dtype(), shape, y, null);
+    }
+
+    private static Result shapeOf(Node n, Result x) {
+        int rank = x.shape().length;
+        int start = Math.floorMod(n.attributes().getInt("start", 0), rank + 1);
+        int end = n.attributes().has("end") ? Math.floorMod(n.attributes().getInt("end", rank), rank + 1) : rank;
+        long[] dims = new long[Math.max(0, end - start)];
+        for (int i = 0; i < dims.length; i++) {
+            dims[i] = x.shape()[start + i];
+        }
+        return new Result(DType.INT64, new int[] {dims.length}, dims, null);
+    }
+
+    /** A Concat left in an integer graph joins shape vectors (INT64, rank 1); data Concats are IntConcat. */
+    private static Result shapeConcat(Node n, Result[] in) {
+        long[] all = Arrays.stream(in).flatMapToLong(r -> {
+            if (r.dtype() != DType.INT64 || r.shape().length != 1) {
+                throw new T2cException("node " + n.label() + ": a plain Concat in an integer graph must join shape"
+                        + " vectors");
+            }
+            return Arrays.stream(r.ints());
+        }).toArray();
+        return new Result(DType.INT64, new int[] {all.length}, all, null);
+    }
+
+    /** Expand with numpy broadcasting of x to the target shape (the class token repeated over the batch). */
+    private static Result expand(Node n, Result x, Result target) {
+        int rank = Math.max(x.shape().length, target.ints().length);
+        int[] xs = new int[rank];
+        int[] out = new int[rank];
+        Arrays.fill(xs, 1);
+        System.arraycopy(x.shape(), 0, xs, rank - x.shape().length, x.shape().length);
+        for (int d = 0; d < rank; d++) {
+            int td = d - (rank - target.ints().length);
+            int t = td >= 0 ? (int) target.ints()[td] : 1;
+            if (xs[d] != 1 && t != 1 && xs[d] != t) {
+                throw new T2cException("node " + n.label() + ": cannot expand " + Arrays.toString(x.shape()) + " to "
+                        + Arrays.toString(target.ints()));
+            }
+            out[d] = Math.max(xs[d], t);
+        }
+        int total = 1;
+        for (int d : out) {
+            total *= d;
+        }
+        long[] y = new long[total];
+        for (int i = 0; i < total; i++) {
+            int rest = i;
+            int src = 0;
+            int stride = 1;
+            for (int d = rank - 1; d >= 0; d--) {
+                int coord = rest % out[d];
+                rest /= out[d];
+                src += (xs[d] == 1 ? 0 : coord) * stride;
+                stride *= xs[d];
+            }
+            y[i] = x.ints()[src];
+        }
+        return new Result(x.dtype(), out, y, null);
+    }
+
+    /** round(num / den) half-up for den > 0, by floor division and remainder. */
+    private static long divideHalfUp(long num, long den) {
+        long q = Math.floorDiv(num, den);
+        return 2 * Math.floorMod(num, den) >= den ? q + 1 : q;
+    }
+
+    private static long clampTo(Node n, long y) {
+        Attributes a = n.attributes();
+        return Math.min(a.getLong(IntegerOps.Y_MAX, 0), Math.max(a.getLong(IntegerOps.Y_MIN, 0), y));
+    }
+
+    private static Result softmax(Node n, Result x) {
+        Attributes a = n.attributes();
+        int cols = x.shape()[x.shape().length - 1];
+        long mx = a.getLongs(IntegerOps.X_MULTIPLIER)[0];
+        int sx = (int) a.getLongs(IntegerOps.X_SHIFT)[0];
+        long ln2 = a.getLong(IntegerOps.EXP_LN2, 0);
+        long b = a.getLong(IntegerOps.EXP_B, 0);
+        long c = a.getLong(IntegerOps.EXP_C, 0);
+        long m = a.getLongs(IntegerOps.MULTIPLIER)[0];
+        long twoToS = 1L << a.getLongs(IntegerOps.SHIFT)[0];
+        long[] y = new long[x.ints().length];
+        for (int row = 0; row < y.length / cols; row++) {
+            long max = x.at(row * cols);
+            for (int j = 1; j < cols; j++) {
+                max = Math.max(max, x.at(row * cols + j));
+            }
+            long[] e = new long[cols];
+            long sum = 0;
+            for (int j = 0; j < cols; j++) {
+                long t = divideByPowerOfTwo(Math.multiplyExact(x.at(row * cols + j) - max, mx), sx, "half-up");
+                long z = Math.floorDiv(-t, ln2);
+                long p = t + z * ln2;
+                long poly = Math.addExact(Math.multiplyExact(p + b, p + b), c);
+                e[j] = z >= 63 ? 0 : Math.floorDiv(poly, 1L << Math.min(z, 62));
+                sum = Math.addExact(sum, e[j]);
+            }
+            for (int j = 0; j < cols; j++) {
+                long q = divideHalfUp(Math.multiplyExact(e[j], m), Math.multiplyExact(sum, twoToS));
+                y[row * cols + j] = clampTo(n, a.getLong(IntegerOps.Y_ZERO_POINT, 0) + q);
+            }
+        }
+        return new Result(DType.INT32, x.shape(), y, null);
+    }
+
+    /** ⌊√v⌋ bit by bit (the digit-by-digit method), no floating point. */
+    static long isqrt(long v) {
+        long rem = v;
+        long root = 0;
+        long bit = 1L << 62;
+        while (bit > v) {
+            bit >>= 2;
+        }
+        while (bit != 0) {
+            if (rem >= root + bit) {
+                rem -= root + bit;
+                root = (root >> 1) + bit;
+            } else {
+                root >>= 1;
+            }
+            bit >>= 2;
+        }
+        return root;
+    }
+
+    private static Result layerNorm(Node n, Result x) {
+        Attributes a = n.attributes();
+        int d = x.shape()[x.shape().length - 1];
+        long zx = a.getLong(IntegerOps.X_ZERO_POINT, 0);
+        int f = a.getInt(IntegerOps.FRAC_BITS, 0);
+        int k = a.getInt(IntegerOps.SQRT_SHIFT, 0);
+        long[] m = a.getLongs(IntegerOps.MULTIPLIER);
+        long[] sh = a.getLongs(IntegerOps.SHIFT);
+        long[] beta = a.getLongs(IntegerOps.BIAS_CODES);
+        String mode = a.getString(IntegerOps.ROUNDING, "half-up");
+        long[] y = new long[x.ints().length];
+        for (int row = 0; row < y.length / d; row++) {
+            long s1 = 0;
+            long s2 = 0;
+            for (int j = 0; j < d; j++) {
+                long v = x.at(row * d + j) - zx;
+                s1 += v;
+                s2 = Math.addExact(s2, v * v);
+            }
+            long variance = Math.addExact(Math.subtractExact(Math.multiplyExact(d, s2), s1 * s1),
+                    a.getLong(IntegerOps.EPS_CODES, 0));
+            long sd = isqrt(Math.multiplyExact(variance, 1L << (2 * k)));
+            for (int j = 0; j < d; j++) {
+                long centered = d * (x.at(row * d + j) - zx) - s1;
+                long r = Math.floorDiv(Math.multiplyExact(centered, 1L << (k + f)), sd);
+                long acc = Math.addExact(Math.multiplyExact(r, m[j]), beta[j]);
+                y[row * d + j] = clampTo(n, a.getLong(IntegerOps.Y_ZERO_POINT, 0)
+                        + divideByPowerOfTwo(acc, (int) sh[j], mode));
+            }
+        }
+        return new Result(DType.INT32, x.shape(), y, null);
+    }
+
+    private static Result gelu(Node n, Result x) {
+        Attributes a = n.attributes();
+        int axis = Math.floorMod(a.getInt(IntegerOps.Y_AXIS, -1), x.shape().length);
+        long[] mx = a.getLongs(IntegerOps.X_MULTIPLIER);
+        long[] sx = a.getLongs(IntegerOps.X_SHIFT);
+        long one = 1L << a.getInt(IntegerOps.FRAC_BITS, 0);
+        long erfA = a.getLong(IntegerOps.ERF_A, 0);
+        long erfB = a.getLong(IntegerOps.ERF_B, 0);
+        long[] y = new long[x.ints().length];
+        for (int i = 0; i < y.length; i++) {
+            int c = mx.length == 1 ? 0 : channelOf(i, x.shape(), axis);
+            long xf = divideByPowerOfTwo(Math.multiplyExact(x.at(i) - a.getLong(IntegerOps.X_ZERO_POINT, 0), mx[c]),
+                    (int) sx[c], "half-up");
+            long u = Math.min(Math.floorDiv(Math.multiplyExact(Math.abs(xf), a.getLong(IntegerOps.INV_SQRT2_Q16, 0)),
+                    1L << 16), erfB);
+            long erf = one - Math.floorDiv(Math.multiplyExact(erfA, (erfB - u) * (erfB - u)), one * one);
+            long signedErf = xf > 0 ? erf : xf < 0 ? -erf : 0;
+            long g = Math.floorDiv(Math.multiplyExact(xf, one + signedErf), 2 * one);
+            y[i] = requant(n, g, 0);
+        }
+        return new Result(DType.INT32, x.shape(), y, null);
     }
 }

@@ -2,9 +2,13 @@ package io.t2c.quant.ptq;
 
 import io.t2c.graph.Graph;
 import io.t2c.graph.Node;
+import io.t2c.graph.ShapeInference;
+import io.t2c.graph.TensorInfo;
+import io.t2c.graph.op.OpRegistry;
 import io.t2c.quant.Quantizer;
 import io.t2c.quant.QuantizerRegistry;
 import io.t2c.quant.Role;
+import io.t2c.tensor.DType;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -39,6 +43,7 @@ public record QuantPlan(List<Position> positions) {
     public static QuantPlan of(Graph g, PtqConfig config, QuantizerRegistry registry) {
         Map<String, Position> byValue = new LinkedHashMap<>();
         Set<String> skipped = new HashSet<>();
+        Map<String, TensorInfo> infos = null;
         for (Node n : g.nodes()) {
             LayerOverride o = config.overrides().stream().filter(x -> x.matches(n.name())).findFirst().orElse(null);
             if (o != null && o.skip()) {
@@ -53,6 +58,12 @@ public record QuantPlan(List<Position> positions) {
                     }
                 }
             } else if (STORED_OPS.contains(n.opType()) && !byValue.containsKey(n.output(0))) {
+                // Shape arithmetic (a Concat of INT64 dims feeding an Expand) is not a stored activation.
+                infos = infos == null ? ShapeInference.infer(g, OpRegistry.standard(), 1) : infos;
+                TensorInfo info = infos.get(n.output(0));
+                if (info != null && info.dtype() != DType.FLOAT32) {
+                    continue;
+                }
                 byValue.put(n.output(0), position(g, config, registry, o, n, -1, n.output(0)));
             }
         }
