@@ -27,7 +27,7 @@ class PowerOfTwoWeightsTest {
     }
 
     @Test
-    void ptqWithFiveBitPowerOfTwoWeights() {
+    void ptqConvertExtractWithFiveBitPowerOfTwoWeights() throws java.io.IOException {
         StringWriter err = new StringWriter();
         Path run = dir.resolve("run");
         int code = Main.execute(new String[] {"ptq", Path.of("..", "fashion_cnn.onnx").toString(), "--out",
@@ -52,5 +52,14 @@ class PowerOfTwoWeightsTest {
             }
         }
         assertTrue(weights > 0);
+
+        // The same run through the rest of the flow, still with no change to the toolkit.
+        StringWriter convertOut = new StringWriter();
+        assertEquals(0, Main.execute(new String[] {"convert", run.toString(), "--limit", "200", "--json", "--no-report"},
+                new PrintWriter(convertOut, true), new PrintWriter(err, true)), err.toString());
+        var report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(convertOut.toString());
+        assertEquals(report.get("ops").asInt(), report.get("bit_exact").asInt(), convertOut.toString());
+        assertEquals(0, Main.execute(new String[] {"extract", run.toString(), "--samples", "1", "--format", "npy,hex"},
+                new PrintWriter(new StringWriter(), true), new PrintWriter(err, true)), err.toString());
     }
 }
