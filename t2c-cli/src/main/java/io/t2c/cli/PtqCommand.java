@@ -86,6 +86,9 @@ final class PtqCommand implements Callable<Integer> {
     @Option(names = "--lr", description = "reconstruction learning rate (Adam; default 1e-3)")
     Double lr;
 
+    @Option(names = "--scale-lr", description = "learning rate of learned quantizer steps (LSQ, QDrop; default: --lr)")
+    Double scaleLr;
+
     @Option(names = "--epochs", description = "passes over the calibration batches per unit (default 1)")
     Integer epochs;
 
@@ -203,6 +206,7 @@ final class PtqCommand implements Callable<Integer> {
         return new PtqConfig(or(wq, base.wq()), or(aq, base.aq()), or(wbit, base.wbit()), or(abit, base.abit()),
                 or(samples, base.numSamples()), or(batch, base.batchSize()),
                 recon == null ? base.reconstruction() : reconstruction(recon), or(lr, base.lr()),
+                or(scaleLr, lr != null && base.scaleLr() == base.lr() ? lr : base.scaleLr()),
                 or(epochs, base.epochs()), or(iters, base.iterations()),
                 rounding == null ? base.rounding() : Rounding.parse(rounding), base.dropProb(),
                 cle || base.crossLayerEqualization(), biasCorrection || base.biasCorrection(), overrides,

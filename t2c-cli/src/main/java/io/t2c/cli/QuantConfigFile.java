@@ -30,7 +30,7 @@ final class QuantConfigFile {
     private static final Map<String, Set<String>> KEYS = Map.of(
             "quantization", Set.of("wqtype", "xqtype", "wbit", "abit", "num_samples", "requires_grad",
                     "reconstruction", "rounding", "drop_prob", "cle", "bias_correction", "overrides"),
-            "train", Set.of("lr", "epochs", "iterations", "batch_size", "optim_type", "loss_type"),
+            "train", Set.of("lr", "scale_lr", "epochs", "iterations", "batch_size", "optim_type", "loss_type"),
             "seed", Set.of());
     private static final Set<String> OVERRIDE_KEYS = Set.of("pattern", "skip", "wbit", "abit", "wqtype", "xqtype");
 
@@ -75,7 +75,8 @@ final class QuantConfigFile {
         }
         return new PtqConfig(q.get("wqtype").asText(), q.get("xqtype").asText(), q.path("wbit").asInt(8),
                 q.path("abit").asInt(8), q.path("num_samples").asInt(1024), t.path("batch_size").asInt(64), recon,
-                t.path("lr").asDouble(1e-3), t.path("epochs").asInt(1), t.path("iterations").asInt(0),
+                t.path("lr").asDouble(1e-3), t.path("scale_lr").asDouble(t.path("lr").asDouble(1e-3)),
+                t.path("epochs").asInt(1), t.path("iterations").asInt(0),
                 Rounding.parse(q.path("rounding").asText("half-even")), q.path("drop_prob").asDouble(0.5),
                 q.path("cle").asBoolean(false), q.path("bias_correction").asBoolean(false), overrides,
                 root.path("seed").asLong(0));
@@ -110,7 +111,7 @@ final class QuantConfigFile {
                 n.put("xqtype", o.aq());
             }
         }
-        root.putObject("train").put("lr", c.lr()).put("epochs", c.epochs()).put("iterations", c.iterations())
+        root.putObject("train").put("lr", c.lr()).put("scale_lr", c.scaleLr()).put("epochs", c.epochs()).put("iterations", c.iterations())
                 .put("batch_size", c.batchSize()).put("optim_type", "adam").put("loss_type", "mse");
         root.put("seed", c.seed());
         try {

@@ -7,12 +7,14 @@ import java.util.List;
 /**
  * Everything a post-training quantization run needs: the weight and activation quantizers and their bit widths,
  * how many calibration samples in which batch size, the reconstruction (none, layer-wise or block-wise; Adam with a
- * cosine learning rate over {@code epochs} passes of the calibration batches, or a fixed number of
+ * cosine learning rate — {@code scaleLr} for learned quantizer steps, {@code lr} for the rest, since Adam's step is
+ * absolute and a step size is small — over {@code epochs} passes of the calibration batches, or a fixed number of
  * {@code iterations} when positive), cross-layer equalization before and empirical bias correction during the run,
  * per-layer overrides and the seed of every random choice.
  */
 public record PtqConfig(String wq, String aq, int wbit, int abit, int numSamples, int batchSize,
-                        Reconstruction reconstruction, double lr, int epochs, int iterations, Rounding rounding,
+                        Reconstruction reconstruction, double lr, double scaleLr, int epochs, int iterations,
+                        Rounding rounding,
                         double dropProb, boolean crossLayerEqualization, boolean biasCorrection,
                         List<LayerOverride> overrides, long seed) {
     public enum Reconstruction { NONE, LAYER, BLOCK }
@@ -24,8 +26,8 @@ public record PtqConfig(String wq, String aq, int wbit, int abit, int numSamples
         if (numSamples < 1 || batchSize < 1) {
             throw new T2cException("calibration samples and batch size must be positive");
         }
-        if (lr <= 0 || epochs < 0 || iterations < 0) {
-            throw new T2cException("reconstruction needs lr > 0 and non-negative epochs/iterations");
+        if (lr <= 0 || scaleLr <= 0 || epochs < 0 || iterations < 0) {
+            throw new T2cException("reconstruction needs lr > 0, scale lr > 0 and non-negative epochs/iterations");
         }
         if (dropProb < 0 || dropProb > 1) {
             throw new T2cException("drop probability must lie in [0, 1], got " + dropProb);
@@ -35,22 +37,25 @@ public record PtqConfig(String wq, String aq, int wbit, int abit, int numSamples
 
     /** Torch2Chip's shipped recipe: 1024 calibration images in batches of 64, Adam lr 1e-3, one pass per layer. */
     public static PtqConfig defaults(String wq, String aq, int wbit, int abit) {
-        return new PtqConfig(wq, aq, wbit, abit, 1024, 64, Reconstruction.LAYER, 1e-3, 1, 0, Rounding.HALF_EVEN, 0.5,
+        return new PtqConfig(wq, aq, wbit, abit, 1024, 64, Reconstruction.LAYER, 1e-3, 1e-3, 1, 0, Rounding.HALF_EVEN,
+                0.5,
                 false, false, List.of(), 0);
     }
 
     public PtqConfig withReconstruction(Reconstruction r) {
-        return new PtqConfig(wq, aq, wbit, abit, numSamples, batchSize, r, lr, epochs, iterations, rounding, dropProb,
+        return new PtqConfig(wq, aq, wbit, abit, numSamples, batchSize, r, lr, scaleLr, epochs, iterations, rounding,
+                dropProb,
                 crossLayerEqualization, biasCorrection, overrides, seed);
     }
 
     public PtqConfig withSamples(int n, int batch) {
-        return new PtqConfig(wq, aq, wbit, abit, n, batch, reconstruction, lr, epochs, iterations, rounding, dropProb,
+        return new PtqConfig(wq, aq, wbit, abit, n, batch, reconstruction, lr, scaleLr, epochs, iterations, rounding,
+                dropProb,
                 crossLayerEqualization, biasCorrection, overrides, seed);
     }
 
     public PtqConfig withOverrides(List<LayerOverride> o) {
-        return new PtqConfig(wq, aq, wbit, abit, numSamples, batchSize, reconstruction, lr, epochs, iterations,
+        return new PtqConfig(wq, aq, wbit, abit, numSamples, batchSize, reconstruction, lr, scaleLr, epochs, iterations,
                 rounding, dropProb, crossLayerEqualization, biasCorrection, o, seed);
     }
 

@@ -134,11 +134,13 @@ final class Reconstructor {
         for (String v : unitInputs) {
             ins.put(v, quant.valueOf(v));
         }
-        int steps = stepsPerUnit();
-        Adam adam = Adam.adam(config.lr(), 0.9, 0.999, 1e-8, 0);
+        int stepCount = stepsPerUnit();
+        Set<String> steps = learnedSteps(unit);
+        Adam forSteps = Adam.adam(config.scaleLr(), 0.9, 0.999, 1e-8, 0);
+        Adam forRest = Adam.adam(config.lr(), 0.9, 0.999, 1e-8, 0);
         Map<String, Tensor> paramTensors = new LinkedHashMap<>();
         params.forEach(p -> paramTensors.put(p, inits.get(p)));
-        for (int step = 0; step < steps; step++) {
+        for (int step = 0; step < stepCount; step++) {
             int b = step % batches.size();
             List<Node> trainNodes = new ArrayList<>();
             for (Node n : body) {
@@ -152,14 +154,20 @@ final class Reconstructor {
             ins.forEach((v, list) -> feed.put(v, list.get(b)));
             targets.forEach((o, list) -> feed.put("target:" + o, list.get(b)));
             Map<String, Tensor> grads = new HashMap<>(Backprop.run(g, registry, feed, total, params).gradients());
-            double progress = steps <= 1 ? 1 : (double) step / (steps - 1);
+            double progress = stepCount <= 1 ? 1 : (double) step / (stepCount - 1);
             for (Node n : trainNodes) {
                 if (isQuant(n)) {
                     regularize(n, progress, grads);
                 }
             }
-            adam.setLearningRate(config.lr() * 0.5 * (1 + Math.cos(Math.PI * step / steps)));
-            adam.step(paramTensors, grads);
+            double cosine = 0.5 * (1 + Math.cos(Math.PI * step / stepCount));
+            forSteps.setLearningRate(config.scaleLr() * cosine);
+            forRest.setLearningRate(config.lr() * cosine);
+            Map<String, Tensor> stepGrads = new HashMap<>();
+            Map<String, Tensor> restGrads = new HashMap<>();
+            grads.forEach((k, v) -> (steps.contains(k) ? stepGrads : restGrads).put(k, v));
+            forSteps.step(paramTensors, stepGrads);
+            forRest.step(paramTensors, restGrads);
             keepStepsPositive(body);
             afterStep.run();
         }
@@ -226,6 +234,17 @@ final class Reconstructor {
         }
         quantGraph.outputs().stream().map(Value::name).filter(produced::contains).forEach(out::add);
         return new ArrayList<>(out);
+    }
+
+    /** The learned step sizes (LSQ-style scales) among a range's parameters. */
+    private Set<String> learnedSteps(int[] range) {
+        Set<String> out = new HashSet<>();
+        for (Node n : nodes.subList(range[0], range[1])) {
+            if (isQuant(n) && FakeQuantOp.quantizer(n).learnsScale()) {
+                out.add(n.input(1));
+            }
+        }
+        return out;
     }
 
     /** Learnable parameters of the quantizers in a range: LSQ-style steps and extras such as AdaRound's α. */
