@@ -15,7 +15,6 @@ import io.t2c.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,7 +80,9 @@ final class ConvertCommand implements Callable<Integer> {
         Path source = ptqModel();
         Graph fakeQuant = ModelBundle.read(source);
         Graph integer = LowerToInteger.run(fakeQuant, options);
-        Path target = writeAtomically(integer);
+        // ModelBundle.write goes through a temporary folder and a rename: a failure leaves the previous model intact.
+        Path target = run.resolve("t2c").resolve("model");
+        ModelBundle.write(integer, target);
         Dataset test = Datasets.open(data);
         int n = limit > 0 ? Math.min(limit, test.size()) : test.size();
         Evaluation.Result intResult = evaluate("eval integer", integer, test, n);
@@ -93,8 +94,8 @@ final class ConvertCommand implements Callable<Integer> {
 
         var w = o.human();
         Table t = new Table("model", "top-1", "samples").numeric(1, 2);
-        t.add("integer", pct(intResult.accuracy()), n);
-        t.add("fake-quant", pct(fqResult.accuracy()), n);
+        t.add("integer", Table.percent(intResult.accuracy()), n);
+        t.add("fake-quant", Table.percent(fqResult.accuracy()), n);
         t.print(w);
         w.printf("top-1 agreement: %.2f %%%n", 100 * intResult.agreement(fqResult));
         Table layers = new Table("layer", "SQNR dB").numeric(1);
@@ -153,20 +154,6 @@ final class ConvertCommand implements Callable<Integer> {
         }
     }
 
-    /** RUN/t2c/model via a temporary folder and a rename, so a failure leaves the previous model intact. */
-    private Path writeAtomically(Graph integer) throws IOException {
-        Path t2c = run.resolve("t2c");
-        Files.createDirectories(t2c);
-        Path target = t2c.resolve("model");
-        Path tmp = t2c.resolve("model.tmp-" + ProcessHandle.current().pid());
-        ModelBundle.write(integer, tmp);
-        if (Files.exists(target)) {
-            ModelBundle.deleteRecursively(target);
-        }
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        return target;
-    }
-
     private List<Tensor> checkBatches(Dataset test) {
         List<Tensor> out = new ArrayList<>();
         int count = Math.min(samples, test.size());
@@ -183,9 +170,5 @@ final class ConvertCommand implements Callable<Integer> {
     private Evaluation.Result evaluate(String label, Graph g, Dataset test, int n) {
         Progress bar = new Progress(spec.commandLine().getErr(), label, n);
         return Evaluation.top1(new Executor(g), test, n, 250, d -> bar.update(d, null));
-    }
-
-    private static String pct(double a) {
-        return String.format("%.2f %%", 100 * a);
     }
 }

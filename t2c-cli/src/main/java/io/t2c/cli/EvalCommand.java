@@ -62,11 +62,11 @@ final class EvalCommand implements Callable<Integer> {
         result.put("seconds", r.seconds());
         var w = o.human();
         Table t = new Table("model", "dataset", "samples", "top-1", "time").numeric(2, 3, 4);
-        t.add(model.getFileName(), ds.name(), r.samples(), String.format("%.2f %%", 100 * r.accuracy()),
+        t.add(model.getFileName(), ds.name(), r.samples(), Table.percent(r.accuracy()),
                 String.format("%.1f s", r.seconds()));
         if (reference != null) {
             Evaluation.Result ref = Evaluation.top1(new Executor(ModelFiles.load(reference)), ds, n, batch, null);
-            t.add(reference.getFileName(), ds.name(), ref.samples(), String.format("%.2f %%", 100 * ref.accuracy()),
+            t.add(reference.getFileName(), ds.name(), ref.samples(), Table.percent(ref.accuracy()),
                     String.format("%.1f s", ref.seconds()));
             result.put("reference", reference.toString());
             result.put("reference_top1", ref.accuracy());

@@ -169,8 +169,8 @@ final class PtqCommand implements Callable<Integer> {
             result.put("fp32_top1", f.accuracy());
             result.put("fakequant_top1", q.accuracy());
             result.put("agreement", q.agreement(f));
-            t.add("FP32", pct(f.accuracy()), n);
-            t.add("W" + c.wbit() + "A" + c.abit() + " " + c.runName(), pct(q.accuracy()), n);
+            t.add("FP32", Table.percent(f.accuracy()), n);
+            t.add("W" + c.wbit() + "A" + c.abit() + " " + c.runName(), Table.percent(q.accuracy()), n);
         }
         Path dir = writeRun(r.model(), c, result);
         result.put("path", dir.toString());
@@ -192,10 +192,6 @@ final class PtqCommand implements Callable<Integer> {
     private Evaluation.Result evaluate(String label, Graph g, Dataset test, int n) {
         Progress bar = new Progress(spec.commandLine().getErr(), label, n);
         return Evaluation.top1(new Executor(g), test, n, 250, d -> bar.update(d, null));
-    }
-
-    private static String pct(double a) {
-        return String.format("%.2f %%", 100 * a);
     }
 
     private PtqConfig resolveConfig() {

@@ -80,11 +80,11 @@ final class QuickstartCommand implements Callable<Integer> {
         JsonNode export = stages.get(3).result();
 
         Table summary = new Table("model", "top-1", "agreement", "bit-exact").numeric(1, 2);
-        summary.add("FP32", pct(ptq.get("fp32_top1").asDouble()), "", "");
-        summary.add("W8A8 fake-quant", pct(convert.get("fakequant_top1").asDouble()),
-                pct(ptq.get("agreement").asDouble()) + " vs FP32", "");
-        summary.add("W8A8 integer", pct(convert.get("integer_top1").asDouble()),
-                pct(convert.get("agreement").asDouble()) + " vs fake-quant",
+        summary.add("FP32", Table.percent(ptq.get("fp32_top1").asDouble()), "", "");
+        summary.add("W8A8 fake-quant", Table.percent(convert.get("fakequant_top1").asDouble()),
+                Table.percent(ptq.get("agreement").asDouble()) + " vs FP32", "");
+        summary.add("W8A8 integer", Table.percent(convert.get("integer_top1").asDouble()),
+                Table.percent(convert.get("agreement").asDouble()) + " vs fake-quant",
                 convert.get("bit_exact").asInt() + "/" + convert.get("ops").asInt() + " ops");
         w.println();
         summary.print(w);
@@ -146,9 +146,5 @@ final class QuickstartCommand implements Callable<Integer> {
         List<String> all = new ArrayList<>(a);
         all.addAll(b);
         return all;
-    }
-
-    private static String pct(double a) {
-        return String.format("%.2f %%", 100 * a);
     }
 }

@@ -262,7 +262,7 @@ final class RunReport {
     }
 
     private static String pct(JsonNode j, String key) {
-        return j != null && j.has(key) ? String.format("%.2f %%", 100 * j.get(key).asDouble()) : "";
+        return j != null && j.has(key) ? Table.percent(j.get(key).asDouble()) : "";
     }
 
     private static String seconds(JsonNode j, String key) {

@@ -15,6 +15,11 @@ final class Table {
         this.numeric = new boolean[header.length];
     }
 
+    /** A fraction as a percentage cell, two decimals: 0.9293 → "92.93 %". */
+    static String percent(double fraction) {
+        return String.format("%.2f %%", 100 * fraction);
+    }
+
     Table numeric(int... columns) {
         for (int c : columns) {
             numeric[c] = true;

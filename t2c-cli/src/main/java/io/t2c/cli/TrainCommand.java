@@ -155,8 +155,8 @@ final class TrainCommand implements Callable<Integer> {
             }
             Graph saved = provenance(current, e + 1, testAcc);
             ModelBundle.write(saved, out);
-            table.add(e + 1, String.format("%.4f", st.meanLoss()), String.format("%.2f %%", 100 * st.accuracy()),
-                    test == null ? "-" : String.format("%.2f %%", 100 * testAcc),
+            table.add(e + 1, String.format("%.4f", st.meanLoss()), Table.percent(st.accuracy()),
+                    test == null ? "-" : Table.percent(testAcc),
                     String.format("%.4g", trainer.steps() > 0 ? schedule(stepsPerEpoch).at(trainer.steps() - 1) : lr),
                     String.format("%.0f s", st.seconds()));
             Map<String, Object> row = new LinkedHashMap<>();

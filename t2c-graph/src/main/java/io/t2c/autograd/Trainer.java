@@ -1,6 +1,7 @@
 package io.t2c.autograd;
 
 import io.t2c.graph.Graph;
+import io.t2c.graph.Node;
 import io.t2c.graph.op.OpRegistry;
 import io.t2c.tensor.DType;
 import io.t2c.tensor.T2cException;
@@ -113,8 +114,8 @@ public final class Trainer {
         if (g.nodes().stream().noneMatch(n -> n.attributes().has(TrainingGraph.SEED))) {
             return g;
         }
-        List<io.t2c.graph.Node> nodes = new ArrayList<>();
-        for (io.t2c.graph.Node n : g.nodes()) {
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : g.nodes()) {
             nodes.add(n.attributes().has(TrainingGraph.SEED)
                     ? n.withAttributes(n.attributes().with(TrainingGraph.SEED, seed * 1_000_003L + stepIndex)) : n);
         }

@@ -28,6 +28,7 @@ import io.t2c.convert.ReferenceExecutor;
 import io.t2c.graph.Attributes;
 import io.t2c.graph.Graph;
 import io.t2c.graph.Node;
+import io.t2c.io.bundle.ModelBundle;
 import io.t2c.tensor.T2cException;
 import io.t2c.tensor.Tensor;
 import java.io.IOException;
@@ -36,7 +37,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -44,7 +44,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Extraction of test vectors (docs/FORMATS.md, "Test vectors"): runs an integer graph with the scalar reference
@@ -102,7 +101,7 @@ public final class Extraction {
         Map<String, ReferenceExecutor.Result> values = ReferenceExecutor.run(graph,
                 Map.of(graph.inputs().get(0).name(), images));
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        deleteRecursively(tmp);
+        ModelBundle.deleteRecursively(tmp);
         Files.createDirectories(tmp);
         try {
             Map<String, String> folders = new LinkedHashMap<>();
@@ -171,11 +170,11 @@ public final class Extraction {
             manifest.put("ops", ops);
             JSON.writeValue(tmp.resolve("manifest.json").toFile(), manifest);
             files++;
-            deleteRecursively(target);
+            ModelBundle.deleteRecursively(target);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             return new Summary(target, ops.size(), files, folders);
         } catch (IOException | RuntimeException e) {
-            deleteRecursively(tmp);
+            ModelBundle.deleteRecursively(tmp);
             throw e;
         }
     }
@@ -381,16 +380,5 @@ public final class Extraction {
             name = base + "_" + i; // case-insensitive file systems see "Conv" and "conv" as one folder
         }
         return name;
-    }
-
-    static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
     }
 }

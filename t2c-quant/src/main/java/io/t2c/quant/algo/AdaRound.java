@@ -158,6 +158,11 @@ public final class AdaRound implements Quantizer {
         return BETA_END + (BETA_START - BETA_END) * Math.max(0, 1 - rel);
     }
 
+    /** The unclamped code floor(W/Δ) + h(α) (soft) or + [α ≥ 0] (hard), plus the zero point. */
+    private static double code(QuantSpec spec, float w, float alpha, int g, boolean soft) {
+        return Math.floor((double) w / spec.scale()[g]) + (soft ? h(alpha) : alpha >= 0 ? 1 : 0) + spec.zeroPoint()[g];
+    }
+
     @Override
     public Tensor simulate(QuantContext c, Tensor w) {
         QuantSpec spec = c.spec();
@@ -167,8 +172,7 @@ public final class AdaRound implements Quantizer {
         Granularity.Indexer idx = spec.granularity().indexer(w.shape());
         for (int i = 0; i < v.length; i++) {
             int g = idx.granule(i);
-            double code = Math.floor((double) v[i] / spec.scale()[g])
-                    + (c.training() ? h(alpha[i]) : alpha[i] >= 0 ? 1 : 0) + spec.zeroPoint()[g];
+            double code = code(spec, v[i], alpha[i], g, c.training());
             double clamped = Math.max(spec.qmin(), Math.min(spec.qmax(), code));
             out[i] = (float) ((clamped - spec.zeroPoint()[g]) * spec.scale()[g]);
         }
@@ -190,7 +194,7 @@ public final class AdaRound implements Quantizer {
         Granularity.Indexer idx = spec.granularity().indexer(w.shape());
         for (int i = 0; i < v.length; i++) {
             int g = idx.granule(i);
-            double code = Math.floor((double) v[i] / spec.scale()[g]) + h(alpha[i]) + spec.zeroPoint()[g];
+            double code = code(spec, v[i], alpha[i], g, true);
             // Inclusive, as torch.clamp's gradient: the channel's largest weight starts exactly on qmax and must
             // stay free to round down.
             if (code >= spec.qmin() && code <= spec.qmax()) {
@@ -210,7 +214,7 @@ public final class AdaRound implements Quantizer {
         Granularity.Indexer idx = spec.granularity().indexer(w.shape());
         for (int i = 0; i < v.length; i++) {
             int g = idx.granule(i);
-            double code = Math.floor((double) v[i] / spec.scale()[g]) + (alpha[i] >= 0 ? 1 : 0) + spec.zeroPoint()[g];
+            double code = code(spec, v[i], alpha[i], g, false);
             out[i] = (int) Math.max(spec.qmin(), Math.min(spec.qmax(), code));
         }
         return Tensor.ofInts(out, w.shape());

@@ -50,7 +50,7 @@ final class Reconstructor {
         this.afterStep = afterStep;
         this.inits = new LinkedHashMap<>();
         quantGraph.initializers().forEach((k, v) -> inits.put(k, v.copy()));
-        this.nodes = new ArrayList<>(quantGraph.nodes());
+        this.nodes = quantGraph.nodes();
     }
 
     /** Number of optimisation steps per unit. */
