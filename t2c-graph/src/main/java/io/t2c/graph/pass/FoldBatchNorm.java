@@ -16,8 +16,9 @@ import java.util.Set;
 /**
  * Folds each inference-mode BatchNormalization into the Conv that feeds it (with or without its own bias). Fires
  * only when the Conv's output is read by that BatchNormalization alone and is not a graph output, and when the
- * Conv weight/bias and all BN parameters are constants; otherwise leaves the graph as it is. The fused Conv takes
- * the BatchNormalization's name and output value, so consumers and reports keep their names.
+ * Conv weight/bias and all BN parameters are constants; otherwise leaves the graph as it is. The fused Conv keeps
+ * its own name (the layer name users write in overrides and read in reports: {@code layer1.0.conv1}) and takes the
+ * BatchNormalization's output value, so consumers read the same value as before.
  */
 public final class FoldBatchNorm implements Pass {
     public static final String NAME = "FoldBatchNorm";
@@ -53,12 +54,12 @@ public final class FoldBatchNorm implements Pass {
             BatchNormFolding.Folded f = BatchNormFolding.foldIntoConv(inits.get(conv.input(1)), bias,
                     inits.get(bn.input(3)), inits.get(bn.input(4)), bn.attributes().getDouble("epsilon", 1e-5),
                     inits.get(bn.input(1)), inits.get(bn.input(2)));
-            String w = unique(inits, bn.name() + ".folded_weight");
+            String w = unique(inits, conv.name() + ".folded_weight");
             inits.put(w, f.weight());
-            String b = unique(inits, bn.name() + ".folded_bias");
+            String b = unique(inits, conv.name() + ".folded_bias");
             inits.put(b, f.bias());
             Attributes attrs = conv.attributes();
-            replaced.put(bn.name(), new Node(bn.name(), "Conv", List.of(conv.input(0), w, b), bn.outputs(), attrs));
+            replaced.put(bn.name(), new Node(conv.name(), "Conv", List.of(conv.input(0), w, b), bn.outputs(), attrs));
             removed.add(conv.name());
         }
         if (replaced.isEmpty()) {

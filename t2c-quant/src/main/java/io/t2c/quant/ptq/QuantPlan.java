@@ -9,6 +9,7 @@ import io.t2c.quant.Quantizer;
 import io.t2c.quant.QuantizerRegistry;
 import io.t2c.quant.Role;
 import io.t2c.tensor.DType;
+import io.t2c.tensor.T2cException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -44,8 +45,10 @@ public record QuantPlan(List<Position> positions) {
         Map<String, Position> byValue = new LinkedHashMap<>();
         Set<String> skipped = new HashSet<>();
         Map<String, TensorInfo> infos = null;
+        Set<LayerOverride> unused = new HashSet<>(config.overrides());
         for (Node n : g.nodes()) {
             LayerOverride o = config.overrides().stream().filter(x -> x.matches(n.name())).findFirst().orElse(null);
+            unused.remove(o);
             if (o != null && o.skip()) {
                 skipped.add(n.name());
                 continue;
@@ -67,6 +70,12 @@ public record QuantPlan(List<Position> positions) {
                 byValue.put(n.output(0), position(g, config, registry, o, n, -1, n.output(0)));
             }
         }
+        if (!unused.isEmpty()) {
+            // A pattern that names no layer is almost always a typo; silently quantizing that layer the default way
+            // would hide it.
+            throw new T2cException("override pattern " + unused.stream().map(x -> "'" + x.pattern() + "'").toList()
+                    + " matches no layer of " + g.name() + "; layer names are: " + layerNames(g));
+        }
         List<Position> positions = new ArrayList<>();
         for (Position p : byValue.values()) {
             List<String> readers = g.consumers(p.value()).stream().map(Node::name)
@@ -77,6 +86,14 @@ public record QuantPlan(List<Position> positions) {
             }
         }
         return new QuantPlan(List.copyOf(positions));
+    }
+
+    private static String layerNames(Graph g) {
+        List<String> names = g.nodes().stream()
+                .filter(n -> MULTIPLYING_OPS.contains(n.opType()) || STORED_OPS.contains(n.opType()))
+                .map(Node::name).toList();
+        return names.size() <= 12 ? String.join(", ", names)
+                : String.join(", ", names.subList(0, 12)) + ", … (" + names.size() + " in all; see t2c inspect)";
     }
 
     /** A new position on {@code v}, read by (or, for input −1, written by) node n; readers are filled in later. */

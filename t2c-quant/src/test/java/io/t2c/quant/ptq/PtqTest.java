@@ -42,6 +42,25 @@ class PtqTest {
     }
 
     @Test
+    void overridesNameLayersAsTheModelDoesAndAPatternMatchingNothingIsAnError() {
+        // resnet20's convs are followed by BatchNorm; folding must leave the conv's name for overrides to find.
+        Graph g = Ptq.prepare(io.t2c.models.ModelZoo.build("resnet20"));
+        PtqConfig config = PtqConfig.defaults("minmax_channel", "minmax", 4, 4)
+                .withOverrides(List.of(new LayerOverride("conv1", false, 8, 8, null, null)));
+        QuantPlan plan = QuantPlan.of(g, config, io.t2c.quant.QuantizerRegistry.standard());
+        QuantPlan.Position input = plan.positions().stream()
+                .filter(p -> p.value().equals(g.inputs().get(0).name())).findFirst().orElseThrow();
+        assertEquals(8, input.bits(), "the first conv's input takes the override");
+        assertEquals(List.of("conv1"), input.consumers());
+        assertTrue(plan.positions().stream().anyMatch(p -> p.bits() == 4), "other layers keep the default");
+
+        PtqConfig typo = config.withOverrides(List.of(new LayerOverride("conv_1", false, 8, 8, null, null)));
+        io.t2c.tensor.T2cException e = org.junit.jupiter.api.Assertions.assertThrows(io.t2c.tensor.T2cException.class,
+                () -> QuantPlan.of(g, typo, io.t2c.quant.QuantizerRegistry.standard()));
+        assertTrue(e.getMessage().contains("'conv_1'") && e.getMessage().contains("layer1.0.conv1"), e.getMessage());
+    }
+
+    @Test
     void w8a8MinMaxStaysWithinHalfAPointOfFloat() {
         Dataset train = Datasets.open("fashion-mnist:train");
         Dataset test = Datasets.open("fashion-mnist:test");
