@@ -20,7 +20,11 @@ import java.util.Set;
  * Where quantizers go: on both inputs of every Conv, ConvTranspose, Gemm and MatMul — weights (initializers) and
  * activations alike, so the first layer's image input, the classifier, and attention's Q·Kᵀ and P·V (MatMuls of two
  * activations) are all quantized unless an override skips them — and on the outputs of residual adds,
- * concatenations and average pools. A quantized value has one quantizer and every reader reads the quantized value
+ * concatenations and average pools. Element-wise non-linearities computed as lookup tables ({@link TableOps}) get a
+ * quantizer on their input when their activation bits are at most 8, so the table is indexed by codes of known scale;
+ * their result is read by the next quantizer as usual, and when none reads it (through the pass-through ops Relu,
+ * MaxPool, Flatten, Reshape, Transpose, Gather) the end of the table's region gets one of its own, since the table
+ * must produce codes of some scale. A quantized value has one quantizer and every reader reads the quantized value
  * (except layers an override skips), as the integer model stores it once.
  */
 public record QuantPlan(List<Position> positions) {
@@ -31,6 +35,8 @@ public record QuantPlan(List<Position> positions) {
      * model stores (a residual sum, a concatenation, a pooled map), so the value needs a scale of its own.
      */
     public static final Set<String> STORED_OPS = Set.of("Add", "Sub", "Concat", "AveragePool", "GlobalAveragePool");
+    /** Ops through which a table's codes reach the next quantizer unchanged in scale (LowerToInteger's list). */
+    static final Set<String> PASS_THROUGH = Set.of("Relu", "MaxPool", "Flatten", "Reshape", "Transpose", "Gather");
 
     /**
      * One quantizer: on {@code value}, a weight or activation, with its quantizer and bit width, whether codes are
@@ -44,6 +50,7 @@ public record QuantPlan(List<Position> positions) {
         Map<String, Position> byValue = new LinkedHashMap<>();
         Set<String> skipped = new HashSet<>();
         Map<String, TensorInfo> infos = null;
+        List<Node> tables = new ArrayList<>();
         for (Node n : g.nodes()) {
             LayerOverride o = config.overrides().stream().filter(x -> x.matches(n.name())).findFirst().orElse(null);
             if (o != null && o.skip()) {
@@ -57,6 +64,12 @@ public record QuantPlan(List<Position> positions) {
                         byValue.put(v, position(g, config, registry, o, n, i, v));
                     }
                 }
+            } else if (TableOps.starts(n, config.wideGelu())
+                    && pick(o == null ? null : o.abit(), config.abit()) <= TableOps.MAX_BITS) {
+                tables.add(n);
+                if (!byValue.containsKey(n.input(0))) {
+                    byValue.put(n.input(0), position(g, config, registry, o, n, 0, n.input(0)));
+                }
             } else if (STORED_OPS.contains(n.opType()) && !byValue.containsKey(n.output(0))) {
                 // Shape arithmetic (a Concat of INT64 dims feeding an Expand) is not a stored activation.
                 infos = infos == null ? ShapeInference.infer(g, OpRegistry.standard(), 1) : infos;
@@ -65,6 +78,14 @@ public record QuantPlan(List<Position> positions) {
                     continue;
                 }
                 byValue.put(n.output(0), position(g, config, registry, o, n, -1, n.output(0)));
+            }
+        }
+        for (Node n : tables) {
+            List<Node> region = TableOps.region(g, n);
+            Node last = region.get(region.size() - 1);
+            if (!quantizedDownstream(g, last.output(0), byValue.keySet())) {
+                LayerOverride o = config.overrides().stream().filter(x -> x.matches(n.name())).findFirst().orElse(null);
+                byValue.put(last.output(0), position(g, config, registry, o, last, -1, last.output(0)));
             }
         }
         List<Position> positions = new ArrayList<>();
@@ -77,6 +98,24 @@ public record QuantPlan(List<Position> positions) {
             }
         }
         return new QuantPlan(List.copyOf(positions));
+    }
+
+    /** Whether {@code v}, or a value it reaches through single-reader pass-through ops, is quantized. */
+    private static boolean quantizedDownstream(Graph g, String v, Set<String> quantized) {
+        String at = v;
+        while (true) {
+            if (quantized.contains(at)) {
+                return true;
+            }
+            List<Node> readers = g.consumers(at);
+            String current = at;
+            if (readers.size() != 1 || !PASS_THROUGH.contains(readers.get(0).opType())
+                    || !readers.get(0).input(0).equals(at)
+                    || g.outputs().stream().anyMatch(o -> o.name().equals(current))) {
+                return false;
+            }
+            at = readers.get(0).output(0);
+        }
     }
 
     /** A new position on {@code v}, read by (or, for input −1, written by) node n; readers are filled in later. */
