@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * LeakyRelu, and a ReLU6 after a HardSwish — through the PTQ engine (W8A8) and conversion: every table op becomes
  * one IntLut, every op is bit-exact against the reference, and the integer logits agree with the fake-quant model's.
  */
-class LutCnnTest {
+public class LutCnnTest {
     static final Dataset TRAIN = Datasets.open("fashion-mnist:train");
     static final Dataset TEST = Datasets.open("fashion-mnist:test");
 
@@ -48,7 +48,7 @@ class LutCnnTest {
         return b.build();
     }
 
-    static Graph fakeQuant(int abit) {
+    public static Graph fakeQuant(int abit) {
         PtqConfig c = PtqConfig.defaults("minmax_channel", "minmax", 8, abit).withSamples(128, 64)
                 .withReconstruction(PtqConfig.Reconstruction.NONE);
         return Ptq.run(model(), TRAIN, c, Ptq.Listener.NONE).model();
