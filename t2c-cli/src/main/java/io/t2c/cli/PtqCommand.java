@@ -105,6 +105,10 @@ final class PtqCommand implements Callable<Integer> {
             + " difference between its float and quantized pre-activations on the calibration data")
     boolean biasCorrection;
 
+    @Option(names = "--wide-gelu", description = "keep GELU on the wide integer path (I-BERT i-GELU on the"
+            + " accumulator) instead of the exact 256-entry table used when activations have at most 8 bits")
+    boolean wideGelu;
+
     @Option(names = "--skip", paramLabel = "GLOB", description = "leave layers whose name matches unquantized (repeatable)")
     List<String> skip = new ArrayList<>();
 
@@ -206,7 +210,7 @@ final class PtqCommand implements Callable<Integer> {
                 or(epochs, base.epochs()), or(iters, base.iterations()),
                 rounding == null ? base.rounding() : Rounding.parse(rounding), base.dropProb(),
                 cle || base.crossLayerEqualization(), biasCorrection || base.biasCorrection(), overrides,
-                or(seed, base.seed()));
+                or(seed, base.seed()), wideGelu || base.wideGelu());
     }
 
     private static PtqConfig.Reconstruction reconstruction(String s) {

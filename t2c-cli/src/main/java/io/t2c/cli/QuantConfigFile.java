@@ -20,7 +20,7 @@ import java.util.Set;
 /**
  * PTQ configs as YAML, with Torch2Chip's keys where it has them ({@code quantization.wqtype/xqtype/wbit/abit/
  * num_samples/requires_grad}, {@code train.lr/epochs/batch_size/optim_type/loss_type}) plus ours
- * ({@code quantization.reconstruction/rounding/drop_prob/cle/bias_correction/overrides}, {@code train.iterations}, {@code seed}).
+ * ({@code quantization.reconstruction/rounding/drop_prob/cle/bias_correction/wide_gelu/overrides}, {@code train.iterations}, {@code seed}).
  * An unknown key is an error naming it; reading then writing a config gives the same config.
  */
 final class QuantConfigFile {
@@ -29,7 +29,7 @@ final class QuantConfigFile {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Map<String, Set<String>> KEYS = Map.of(
             "quantization", Set.of("wqtype", "xqtype", "wbit", "abit", "num_samples", "requires_grad",
-                    "reconstruction", "rounding", "drop_prob", "cle", "bias_correction", "overrides"),
+                    "reconstruction", "rounding", "drop_prob", "cle", "bias_correction", "wide_gelu", "overrides"),
             "train", Set.of("lr", "scale_lr", "epochs", "iterations", "batch_size", "optim_type", "loss_type"),
             "seed", Set.of());
     private static final Set<String> OVERRIDE_KEYS = Set.of("pattern", "skip", "wbit", "abit", "wqtype", "xqtype");
@@ -79,7 +79,7 @@ final class QuantConfigFile {
                 t.path("epochs").asInt(1), t.path("iterations").asInt(0),
                 Rounding.parse(q.path("rounding").asText("half-even")), q.path("drop_prob").asDouble(0.5),
                 q.path("cle").asBoolean(false), q.path("bias_correction").asBoolean(false), overrides,
-                root.path("seed").asLong(0));
+                root.path("seed").asLong(0), q.path("wide_gelu").asBoolean(false));
     }
 
     /** The config in the same keys, as written into the run folder. */
@@ -91,7 +91,8 @@ final class QuantConfigFile {
                 .put("requires_grad", c.reconstruction() != PtqConfig.Reconstruction.NONE)
                 .put("reconstruction", c.reconstruction().name().toLowerCase(java.util.Locale.ROOT))
                 .put("rounding", c.rounding().id()).put("drop_prob", c.dropProb())
-                .put("cle", c.crossLayerEqualization()).put("bias_correction", c.biasCorrection());
+                .put("cle", c.crossLayerEqualization()).put("bias_correction", c.biasCorrection())
+                .put("wide_gelu", c.wideGelu());
         var arr = q.putArray("overrides");
         for (LayerOverride o : c.overrides()) {
             ObjectNode n = arr.addObject().put("pattern", o.pattern());

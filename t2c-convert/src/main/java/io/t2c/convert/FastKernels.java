@@ -119,6 +119,30 @@ final class FastKernels {
         return Tensor.ofInts(out, shape);
     }
 
+    /** IntLut: y = table[x − x_min], every code checked against [x_min, x_max] first. */
+    static Tensor lookup(Node node, Tensor x, Tensor table) {
+        int lo = node.attributes().getInt(IntegerOps.X_MIN, 0);
+        int hi = node.attributes().getInt(IntegerOps.X_MAX, 0);
+        int[] t = table.ints();
+        if (t.length != hi - lo + 1) {
+            throw new T2cException("node " + node.label() + ": table of " + t.length + " entries for input codes ["
+                    + lo + ", " + hi + "]");
+        }
+        int[] v = x.ints();
+        int[] out = new int[v.length];
+        Parallel.forRange(v.length, 1 << 14, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int c = v[i];
+                if (c < lo || c > hi) {
+                    throw new T2cException("node " + node.label() + ": input code " + c + " lies outside its declared"
+                            + " range [" + lo + ", " + hi + "]");
+                }
+                out[i] = t[c - lo];
+            }
+        });
+        return Tensor.ofInts(out, x.shape());
+    }
+
     static Tensor averagePool(Node node, Tensor x) {
         PoolGeometry g = PoolGeometry.of(node, x.shape());
         Requant rq = Requant.of(node);

@@ -43,6 +43,7 @@ public final class IntegerOps {
     public static final String SOFTMAX = "IntSoftmax";
     public static final String LAYER_NORM = "IntLayerNorm";
     public static final String GELU = "IntGelu";
+    public static final String LUT = "IntLut";
 
     // Attribute names shared by the converter, the fast ops and the reference.
     public static final String X_ZERO_POINT = "x_zero_point";
@@ -106,6 +107,8 @@ public final class IntegerOps {
     public static final String SQRT_SHIFT = "sqrt_shift";
     /** LayerNorm: per-channel β as codes at 2^−shift_c output steps, added before the rounding. */
     public static final String BIAS_CODES = "bias_codes";
+    /** IntLut: what its table computes, e.g. "Mul(x, Sigmoid(x))" (documentation for reports and extraction). */
+    public static final String FUNCTION = "function";
 
     private IntegerOps() {}
 
@@ -114,7 +117,8 @@ public final class IntegerOps {
         @Override
         public List<OpDef> ops() {
             return List.of(new QuantizeOp(), new ConvOp(), new GemmOp(), new AddOp(), new AveragePoolOp(),
-                    new MaxPoolOp(), new DequantizeOp(), new RequantizeOp(), new ConcatOp(), new MatMulOp(), new SoftmaxOp(), new LayerNormOp(), new GeluOp());
+                    new MaxPoolOp(), new DequantizeOp(), new RequantizeOp(), new ConcatOp(), new MatMulOp(), new SoftmaxOp(), new LayerNormOp(), new GeluOp(),
+                    new LutOp());
         }
     }
 
@@ -416,6 +420,29 @@ public final class IntegerOps {
         @Override
         public List<Tensor> forward(Node node, List<Tensor> in) {
             return List.of(NonLinearKernels.gelu(node, in.get(0)));
+        }
+    }
+
+    /**
+     * {@code IntLut(x, table)}: y = table[x − x_min] for input codes x in [x_min, x_max] (a code outside is an error);
+     * the INT32 table holds x_max − x_min + 1 output codes, built at conversion from the fake-quant graph's own float
+     * kernel and quantizers (docs/NUMERICS.md, "Lookup tables"), clamps after the function already folded in.
+     */
+    static final class LutOp extends Op {
+        LutOp() {
+            super(LUT, Family.ELEMENTWISE, 2, 2, required(X_MIN, INT), required(X_MAX, INT),
+                    optional(X_ZERO_POINT, INT, 0L), optional(Y_ZERO_POINT, INT, 0L), optional(Y_SCALE, FLOATS, null),
+                    optional(Y_AXIS, INT, -1L), optional(Y_TYPE, STRING, null), optional(FUNCTION, STRING, null));
+        }
+
+        @Override
+        public List<TensorInfo> inferShapes(Node node, List<TensorInfo> in) {
+            return List.of(TensorInfo.of(DType.INT32, in.get(0).shape()));
+        }
+
+        @Override
+        public List<Tensor> forward(Node node, List<Tensor> in) {
+            return List.of(FastKernels.lookup(node, in.get(0), in.get(1)));
         }
     }
 

@@ -13,6 +13,7 @@ import io.t2c.quant.QuantContext;
 import io.t2c.quant.QuantSpec;
 import io.t2c.quant.Role;
 import io.t2c.quant.Rounding;
+import io.t2c.quant.ptq.TableOps;
 import io.t2c.tensor.T2cException;
 import io.t2c.tensor.Tensor;
 import java.math.BigDecimal;
@@ -129,11 +130,19 @@ public final class LowerToInteger {
                 case "Mul" -> foldConstantScale(n);
                 case "Softmax" -> lowerSoftmax(n);
                 case "LayerNormalization" -> lowerLayerNorm(n);
-                case "Gelu" -> lowerGelu(n);
+                case "Gelu" -> {
+                    if (isActivationQuantizer(producers.get(n.input(0)))) {
+                        lowerTable(n);
+                    } else {
+                        lowerGelu(n);
+                    }
+                }
+                case "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "LeakyRelu" -> lowerTable(n);
                 default -> throw new T2cException("node " + n.label() + ": op " + n.opType() + " has no integer form"
                         + " yet (this converter handles Conv, Gemm, MatMul, Concat, Add, Sub, AveragePool,"
                         + " GlobalAveragePool, MaxPool, Relu, Flatten, Reshape, Transpose, Gather, Expand, Shape,"
-                        + " Mul by a positive scalar, Softmax, LayerNormalization, Gelu)");
+                        + " Mul by a positive scalar, Softmax, LayerNormalization, Gelu, and as tables on ≤ 8-bit"
+                        + " codes Sigmoid, Tanh, HardSigmoid, HardSwish, LeakyRelu, Gelu, SiLU as Mul(x, Sigmoid(x)))");
             }
         }
         Graph g = new Graph(source.name(), source.inputs(), source.outputs(), out, initializers,
@@ -858,6 +867,52 @@ public final class LowerToInteger {
         claim(t);
         emit(reading(n, n.input(0), LAYER_NORM, a), new Rep(true, new double[] {ys.scale()[0]}, ys.zeroPoint()[0],
                 lohi[0], lohi[1], -1, 32));
+    }
+
+    private boolean isActivationQuantizer(Node p) {
+        return p != null && p.opType().equals(FakeQuantOp.NAME) && FakeQuantOp.role(p) != Role.WEIGHT
+                && !source.initializers().containsKey(p.input(0));
+    }
+
+    /**
+     * An element-wise non-linearity on ≤ 8-bit codes (with a SiLU Mul and clamps after it: {@link TableOps#region})
+     * as an {@code IntLut}: one output code per input code, built by {@link LutTables} from the fake-quant graph's
+     * own kernels and quantizers, so the integer value equals the fake-quant value on every code. Chain ReLUs
+     * between the region and the reading quantizer fold into the entries.
+     */
+    private void lowerTable(Node n) {
+        Node fq = producers.get(n.input(0));
+        if (!isActivationQuantizer(fq)) {
+            throw new T2cException("node " + n.label() + ": " + n.opType() + " converts as a lookup table on the codes"
+                    + " of a quantizer; its input has none (quantize with activations of at most "
+                    + TableOps.MAX_BITS + " bits)");
+        }
+        Rep x = rep(n, n.input(0));
+        long entries = x.max() - x.min() + 1;
+        if (!x.codes() || x.scale().length != 1 || entries > 1L << TableOps.MAX_BITS) {
+            throw new T2cException("node " + n.label() + ": a lookup table needs per-tensor input codes of at most "
+                    + TableOps.MAX_BITS + " bits; its input spans " + entries + " codes");
+        }
+        List<Node> region = TableOps.region(source, n);
+        Node last = region.get(region.size() - 1);
+        Target t = requiredTarget(last);
+        QuantSpec ys = activationSpec(t.quantizer());
+        int[] table = LutTables.build(source, fq, region, t.quantizer(), x.min(), x.max());
+        long[] lohi = clampBounds(n, ys, t.relu());
+        for (int i = 0; i < table.length; i++) {
+            table[i] = (int) Math.min(lohi[1], Math.max(lohi[0], table[i]));
+        }
+        String tableName = n.name() + ".lut";
+        initializers.put(tableName, Tensor.ofInts(table, table.length));
+        Attributes a = Attributes.of(X_MIN, x.min(), X_MAX, x.max(), X_ZERO_POINT, x.zeroPoint(), Y_ZERO_POINT,
+                (long) ys.zeroPoint()[0], Y_SCALE, new double[] {ys.scale()[0]}, Y_AXIS, -1L, Y_TYPE, codeType(ys),
+                FUNCTION, TableOps.describe(region));
+        for (Node r : region.subList(1, region.size())) {
+            claimed.add(r.name());
+        }
+        claim(t);
+        emit(new Node(n.name(), LUT, List.of(n.input(0), tableName), List.of(last.output(0)), a),
+                new Rep(true, new double[] {ys.scale()[0]}, ys.zeroPoint()[0], lohi[0], lohi[1], -1, 32));
     }
 
     /**

@@ -77,6 +77,7 @@ public final class ReferenceExecutor {
                 case IntegerOps.SOFTMAX -> softmax(n, in[0]);
                 case IntegerOps.LAYER_NORM -> layerNorm(n, in[0]);
                 case IntegerOps.GELU -> gelu(n, in[0]);
+                case IntegerOps.LUT -> lookup(n, in[0], in[1]);
                 default -> throw new T2cException("node " + n.label() + ": the reference executor runs integer graphs"
                         + " only; " + n.opType() + " is not an integer op");
             };
@@ -125,6 +126,22 @@ public final class ReferenceExecutor {
     private static Result ints(Node n, long[] v, long[] acc, int... shape) {
         boolean raw = !n.attributes().has(IntegerOps.MULTIPLIER) && n.attributes().getInt(IntegerOps.ACC_BITS, 32) == 64;
         return new Result(raw ? DType.INT64 : DType.INT32, shape, v, null, acc);
+    }
+
+    /** IntLut: each input code, checked against [x_min, x_max], indexes the table at x − x_min. */
+    private static Result lookup(Node n, Result x, Result table) {
+        checkCodes(n, x);
+        long lo = n.attributes().getLong(IntegerOps.X_MIN, 0);
+        long hi = n.attributes().getLong(IntegerOps.X_MAX, 0);
+        if (table.ints().length != hi - lo + 1) {
+            throw new T2cException("node " + n.label() + ": table of " + table.ints().length + " entries for input"
+                    + " codes [" + lo + ", " + hi + "]");
+        }
+        long[] y = new long[x.ints().length];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = table.at((int) (x.at(i) - lo));
+        }
+        return new Result(DType.INT32, x.shape(), y, null);
     }
 
     private static Result quantize(Node n, Result x) {

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class ConvertCnnTest {
     static final Set<String> INTEGER_OR_MOVEMENT = Set.of(IntegerOps.QUANTIZE, IntegerOps.CONV, IntegerOps.GEMM,
             IntegerOps.ADD, IntegerOps.REQUANTIZE, IntegerOps.MAX_POOL, IntegerOps.AVERAGE_POOL, IntegerOps.DEQUANTIZE,
-            IntegerOps.CONCAT, IntegerOps.MATMUL,
+            IntegerOps.CONCAT, IntegerOps.MATMUL, IntegerOps.LUT,
             "Flatten", "Reshape", "Transpose");
 
     static Graph fakeQuant(int bits) {

@@ -16,19 +16,29 @@ import org.junit.jupiter.api.Test;
 
 /**
  * vit_mini_patch4 (random seeded weights, W8A8 minmax_channel + minmax, 128 calibration images) converts to an
- * integer-only graph (integer Softmax, LayerNorm and GELU included), every op is bit-exact against the reference, and
- * the integer logits stay close to the fake-quant model's.
+ * integer-only graph (integer Softmax and LayerNorm; GELU as a 256-entry table by default, as I-BERT's i-GELU with
+ * {@code wideGelu}), every op is bit-exact against the reference, and the integer logits stay close to the fake-quant
+ * model's.
  */
 class ConvertVitTest {
     /** Ops allowed between the input quantizer and the output dequantization: integer ops and shape movement. */
     static final Set<String> INTEGER_GRAPH_OPS = Set.of(IntegerOps.QUANTIZE, IntegerOps.CONV, IntegerOps.GEMM,
             IntegerOps.ADD, IntegerOps.REQUANTIZE, IntegerOps.CONCAT, IntegerOps.MATMUL, IntegerOps.SOFTMAX,
-            IntegerOps.LAYER_NORM, IntegerOps.GELU, IntegerOps.DEQUANTIZE, "Reshape", "Transpose", "Gather", "Shape",
+            IntegerOps.LAYER_NORM, IntegerOps.GELU, IntegerOps.LUT, IntegerOps.DEQUANTIZE, "Reshape", "Transpose", "Gather", "Shape",
             "Concat", "Expand");
 
     @Test
-    void vitMiniConvertsIntegerOnlyAndBitExact() {
-        Graph fq = ConvertZooTest.fakeQuant("vit_mini_patch4", false);
+    void vitMiniConvertsIntegerOnlyAndBitExactWithTableGelu() {
+        convertAndCheck(false);
+    }
+
+    @Test
+    void vitMiniConvertsIntegerOnlyAndBitExactWithWideGelu() {
+        convertAndCheck(true);
+    }
+
+    private static void convertAndCheck(boolean wideGelu) {
+        Graph fq = ConvertZooTest.fakeQuant("vit_mini_patch4", false, wideGelu);
         Graph ig = LowerToInteger.run(fq, LowerToInteger.Options.defaults());
         for (Node n : ig.nodes()) {
             assertTrue(INTEGER_GRAPH_OPS.contains(n.opType()), "float op left: " + n.label());
@@ -36,7 +46,8 @@ class ConvertVitTest {
         assertEquals(1, ig.nodes().stream().filter(n -> n.opType().equals(IntegerOps.QUANTIZE)).count());
         assertEquals(6 * 2 + 1, ig.nodes().stream().filter(n -> n.opType().equals(IntegerOps.LAYER_NORM)).count());
         assertEquals(6, ig.nodes().stream().filter(n -> n.opType().equals(IntegerOps.SOFTMAX)).count());
-        assertEquals(6, ig.nodes().stream().filter(n -> n.opType().equals(IntegerOps.GELU)).count());
+        assertEquals(wideGelu ? 6 : 0, ig.nodes().stream().filter(n -> n.opType().equals(IntegerOps.GELU)).count());
+        assertEquals(wideGelu ? 0 : 6, ig.nodes().stream().filter(n -> n.opType().equals(IntegerOps.LUT)).count());
 
         Dataset test = Datasets.open("fashion-mnist:test");
         BitExactChecker.Report r = new BitExactChecker(ig).check(List.of(test.batch(0, 4).images(),
@@ -54,8 +65,8 @@ class ConvertVitTest {
             noise += (double) (fake[i] - integer[i]) * (fake[i] - integer[i]);
         }
         double sqnr = 10 * Math.log10(signal / noise);
-        System.out.printf("vit_mini_patch4: bit-exact %d/%d ops, integer vs fake-quant logit SQNR %.1f dB%n",
-                r.exactOps(), r.ops(), sqnr);
+        System.out.printf("vit_mini_patch4 (%s GELU): bit-exact %d/%d ops, integer vs fake-quant logit SQNR %.1f dB%n",
+                wideGelu ? "wide" : "table", r.exactOps(), r.ops(), sqnr);
         assertTrue(sqnr >= 20, "integer vs fake-quant logit SQNR " + sqnr + " dB");
     }
 }

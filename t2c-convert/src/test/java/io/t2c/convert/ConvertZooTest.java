@@ -32,12 +32,16 @@ class ConvertZooTest {
     static final int TEST_IMAGES = 300;
 
     static Graph fakeQuant(String arch, boolean batchStatistics) {
+        return fakeQuant(arch, batchStatistics, false);
+    }
+
+    static Graph fakeQuant(String arch, boolean batchStatistics, boolean wideGelu) {
         Graph fp = ModelZoo.build(arch, new ModelConfig(10, 1, 28, 7));
         if (batchStatistics) {
             fp = withBatchStatistics(fp, Datasets.open("fashion-mnist:train").batch(0, 64).images());
         }
         PtqConfig c = PtqConfig.defaults("minmax_channel", "minmax", 8, 8).withSamples(128, 64)
-                .withReconstruction(PtqConfig.Reconstruction.NONE);
+                .withReconstruction(PtqConfig.Reconstruction.NONE).withWideGelu(wideGelu);
         return Ptq.run(fp, Datasets.open("fashion-mnist:train"), c, Ptq.Listener.NONE).model();
     }
 

@@ -84,6 +84,21 @@ class OnnxExportTest {
     }
 
     @Test
+    void lookupTablesExportAsGatherAndOrtEqualsOurExecutorBitForBit() {
+        Graph ig = LowerToInteger.run(LutCnnTest.fakeQuant(8), LowerToInteger.Options.defaults());
+        for (OnnxExport.Style style : OnnxExport.Style.values()) {
+            OnnxExport.Result r = OnnxExport.export(ig, style);
+            assertEquals(8, r.ops().get("Gather"), style + ": one Gather per table, " + r.ops());
+            ExportCheck.Report check = ExportCheck.run(ig, r, images(0, 16), ORT);
+            if (style == OnnxExport.Style.EXACT) {
+                assertEquals(16, check.exactSamples(), String.valueOf(check.firstMismatch()));
+            } else {
+                assertTrue(check.agreement() >= 0.9, style + ": top-1 agreement " + check.agreement());
+            }
+        }
+    }
+
+    @Test
     void resnet20WithItsGlobalAveragePoolExportsExactly() {
         Graph fp = io.t2c.models.ModelZoo.build("resnet20", new io.t2c.models.ModelConfig(10, 1, 28, 3));
         io.t2c.quant.ptq.PtqConfig config = io.t2c.quant.ptq.PtqConfig.defaults("minmax_channel", "minmax", 8, 8)

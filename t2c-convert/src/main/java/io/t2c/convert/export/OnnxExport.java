@@ -122,6 +122,7 @@ public final class OnnxExport {
                 case IntegerOps.MAX_POOL -> maxPool(n);
                 case IntegerOps.AVERAGE_POOL -> averagePool(n);
                 case IntegerOps.DEQUANTIZE -> dequantize(n);
+                case IntegerOps.LUT -> lookup(n);
                 case "Flatten", "Transpose" -> in(n, 0).as(b.node(n.opType(), n.attributes(), in(n, 0).name()));
                 case "Reshape" -> in(n, 0).as(b.node("Reshape", n.attributes(), in(n, 0).name(),
                         b.constant("shape", constant(n, 1))));
@@ -340,6 +341,33 @@ public final class OnnxExport {
                 channelShape(n.output(0), axis, rq.multiplier().length), axis);
     }
 
+    /**
+     * IntLut in both styles: the table as a constant of the output code type, indexed by Gather with the codes
+     * (cast to INT64) minus x_min; the entries are output codes, so the result needs no further arithmetic.
+     */
+    private Held lookup(Node n) {
+        Held x = in(n, 0);
+        DType type = codeType(n, IntegerOps.Y_TYPE);
+        int[] entries = constant(n, 1).ints();
+        byte[] table = new byte[entries.length];
+        long lo = type == DType.INT8 ? -128 : 0;
+        for (int i = 0; i < entries.length; i++) {
+            if (entries[i] < lo || entries[i] > lo + 255) {
+                throw new T2cException("node " + n.label() + ": table entry " + entries[i] + " does not fit " + type);
+            }
+            table[i] = (byte) entries[i];
+        }
+        long xMin = n.attributes().getLong(IntegerOps.X_MIN, 0);
+        String index = b.node("Cast", Attributes.of("to", 7), x.name());
+        if (xMin != 0) {
+            index = b.node("Sub", index, FixedPointOnnx.scalar(b, "x_min", xMin));
+        }
+        String y = b.node("Gather", Attributes.of("axis", 0L), b.constant("lut", Tensor.ofBytes(type, table,
+                table.length)), index);
+        return new Held(y, type, n.attributes().getDoubles(IntegerOps.Y_SCALE),
+                n.attributes().getLong(IntegerOps.Y_ZERO_POINT, 0), -1);
+    }
+
     private Held maxPool(Node n) {
         Held x = in(n, 0);
         if (x.type() != DType.INT8 && x.type() != DType.UINT8) {
@@ -374,8 +402,9 @@ public final class OnnxExport {
         Requantization rq = new Requantization(new long[] {all.multiplier()[taps]}, new int[] {all.shift()[taps]},
                 all.zeroPoint(), all.min(), all.max(), all.rounding(), all.type(), all.scale());
         if (style == Style.QOPERATOR) {
-            String mean = b.node("ReduceMean", Attributes.of("keepdims", 1L), dequantizeLinear(x),
-                    b.constant("axes", Tensor.ofLongs(new long[] {2, 3}, 2)));
+            // Opset 13: ReduceMean takes its axes as an attribute (ReduceSum already as an input).
+            String mean = b.node("ReduceMean", Attributes.of("keepdims", 1L, "axes", new long[] {2, 3}),
+                    dequantizeLinear(x));
             return floatRequant(n, mean, rq, 1);
         }
         String sum = b.node("ReduceSum", Attributes.of("keepdims", 1L), centered(x, a.getLong(IntegerOps.X_ZERO_POINT, 0)),

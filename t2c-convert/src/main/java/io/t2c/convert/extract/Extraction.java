@@ -6,6 +6,7 @@ import static io.t2c.convert.IntegerOps.AVERAGE_POOL;
 import static io.t2c.convert.IntegerOps.B_ZERO_POINT;
 import static io.t2c.convert.IntegerOps.CONV;
 import static io.t2c.convert.IntegerOps.GEMM;
+import static io.t2c.convert.IntegerOps.LUT;
 import static io.t2c.convert.IntegerOps.MAX_POOL;
 import static io.t2c.convert.IntegerOps.MULTIPLIER;
 import static io.t2c.convert.IntegerOps.REQUANTIZE;
@@ -54,7 +55,7 @@ import java.util.Set;
 public final class Extraction {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     /** The ops a testbench exercises; quantize/dequantize touch floats, movement ops only reorder. */
-    static final Set<String> EXTRACTED = Set.of(CONV, GEMM, ADD, AVERAGE_POOL, MAX_POOL, REQUANTIZE);
+    static final Set<String> EXTRACTED = Set.of(CONV, GEMM, ADD, AVERAGE_POOL, MAX_POOL, REQUANTIZE, LUT);
     private static final Set<String> PASS_THROUGH = Set.of("Flatten", "Reshape", "Transpose", MAX_POOL);
 
     /** What to write: tensor formats, whether C headers, and the PE array size (null: no tiling). */
@@ -236,9 +237,17 @@ public final class Extraction {
             }
             case MAX_POOL, REQUANTIZE -> t.add(new ExtractedTensor("x", x.ints(), x.shape(), layout,
                     typeOf(n.input(0)), scaleOf(n.input(0)), new long[] {a.getLong(X_ZERO_POINT, 0)}));
+            case LUT -> {
+                t.add(new ExtractedTensor("x", x.ints(), x.shape(), layout, inputType(n), scaleOf(n.input(0)),
+                        new long[] {a.getLong(X_ZERO_POINT, 0)}));
+                // The table: entry i is the output code of input code x_min + i (a weight-like constant).
+                Tensor lut = graph.initializer(n.input(1));
+                t.add(new ExtractedTensor("lut", lut.toLongArray(), lut.shape(), "E", typeOf(n.output(0)),
+                        scaleOf(n.output(0)), new long[] {a.getLong(Y_ZERO_POINT, 0)}));
+            }
             default -> throw new IllegalStateException("not an extracted op: " + n.opType());
         }
-        if (requant || n.opType().equals(MAX_POOL)) {
+        if (requant || n.opType().equals(MAX_POOL) || n.opType().equals(LUT)) {
             t.add(new ExtractedTensor("y", out.ints(), out.shape(), layout, typeOf(n.output(0)), scaleOf(n.output(0)),
                     new long[] {n.opType().equals(MAX_POOL) ? a.getLong(X_ZERO_POINT, 0) : a.getLong(Y_ZERO_POINT,
                             0)}));

@@ -84,6 +84,20 @@ public final class SelfCheck {
                 }
                 codes = requantize(a, centered, channelsOf(x.shape, axis(a, x.shape.length)));
             }
+            case "IntLut" -> {
+                sums = null;
+                Vec table = read(dir, tensors, "lut");
+                long lo = a.path("x_min").asLong();
+                codes = new long[x.v.length];
+                for (int i = 0; i < codes.length; i++) {
+                    long index = x.v[i] - lo;
+                    if (index < 0 || index >= table.v.length) {
+                        return "x[" + i + "] = " + x.v[i] + " lies outside the table's codes [" + lo + ", "
+                                + (lo + table.v.length - 1) + "]";
+                    }
+                    codes[i] = table.v[(int) index];
+                }
+            }
             default -> {
                 return "unknown op type " + op.get("op").asText();
             }

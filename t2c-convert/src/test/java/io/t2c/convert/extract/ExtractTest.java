@@ -109,7 +109,7 @@ class ExtractTest {
         JsonNode x = stem.get("tensors").get("x");
         assertEquals("[2,1,28,28]", x.get("shape").toString());
         assertEquals("NCHW", x.get("layout").asText());
-        assertEquals("int8", x.get("dtype").asText());
+        assertEquals("uint8", x.get("dtype").asText(), "the network input has an asymmetric grid (zero point)");
         assertEquals(8, x.get("bits").asInt());
         JsonNode w = stem.get("tensors").get("w");
         assertEquals("OIHW", w.get("layout").asText());
@@ -161,6 +161,45 @@ class ExtractTest {
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    @Test
+    void tablesAreExtractedAsLutAndTheSelfCheckRecomputesTheirOutputAndCatchesATamperedEntry() throws IOException {
+        Graph ig = LowerToInteger.run(io.t2c.convert.LutCnnTest.fakeQuant(8), LowerToInteger.Options.defaults());
+        Path out = dir.resolve("lut");
+        Extraction.write(ig, images(3, 4), new int[] {3, 4}, Extraction.Options.parse("npy,hex,c", null), out);
+        SelfCheck.Report r = SelfCheck.run(out);
+        assertEquals(r.ops(), r.passed(), r.failures().toString());
+        JsonNode m = Extraction.JSON.readTree(out.resolve("manifest.json").toFile());
+        List<JsonNode> luts = new ArrayList<>();
+        m.get("ops").forEach(op -> {
+            if (op.get("op").asText().equals("IntLut")) {
+                luts.add(op);
+            }
+        });
+        assertEquals(8, luts.size());
+        JsonNode sigmoid = luts.get(1);
+        List<String> roles = new ArrayList<>();
+        sigmoid.get("tensors").fieldNames().forEachRemaining(roles::add);
+        assertEquals(List.of("x", "lut", "y"), roles);
+        JsonNode lut = sigmoid.get("tensors").get("lut");
+        assertEquals(256, lut.get("shape").get(0).asInt());
+        assertEquals(8, lut.get("bits").asInt());
+        // change the entry the first sample's first code indexes: the recomputed y no longer matches the written y
+        Path folder = out.resolve(sigmoid.get("folder").asText());
+        JsonNode xEntry = sigmoid.get("tensors").get("x");
+        long[] x = TensorFormat.NPY.read(folder.resolve("x.npy"), new int[] {xEntry.get("shape").get(0).asInt(),
+                xEntry.get("shape").get(1).asInt(), xEntry.get("shape").get(2).asInt(),
+                xEntry.get("shape").get(3).asInt()}, new IntType(xEntry.get("bits").asInt(),
+                xEntry.get("signed").asBoolean()));
+        IntType lutType = new IntType(lut.get("bits").asInt(), lut.get("signed").asBoolean());
+        long[] entries = TensorFormat.NPY.read(folder.resolve("lut.npy"), new int[] {256}, lutType);
+        int used = (int) (x[0] - sigmoid.get("attributes").get("x_min").asLong());
+        entries[used] = entries[used] == 0 ? 1 : entries[used] - 1;
+        TensorFormat.NPY.write(folder.resolve("lut.npy"), "lut", entries, new int[] {256}, lutType);
+        SelfCheck.Report tampered = SelfCheck.run(out);
+        assertEquals(r.ops() - 1, tampered.passed(), tampered.failures().toString());
+        assertTrue(tampered.failures().get(0).contains(": y["), tampered.failures().toString());
     }
 
     @Test

@@ -10,13 +10,15 @@ import java.util.List;
  * cosine learning rate — {@code scaleLr} for learned quantizer steps, {@code lr} for the rest, since Adam's step is
  * absolute and a step size is small — over {@code epochs} passes of the calibration batches, or a fixed number of
  * {@code iterations} when positive), cross-layer equalization before and empirical bias correction during the run,
- * per-layer overrides and the seed of every random choice.
+ * per-layer overrides and the seed of every random choice. {@code wideGelu} keeps GELU on the wide integer path
+ * (no quantizer on its input; I-BERT's i-GELU on the accumulator) instead of the exact 256-entry table that
+ * element-wise non-linearities get when activations have at most 8 bits (docs/NUMERICS.md, "Lookup tables").
  */
 public record PtqConfig(String wq, String aq, int wbit, int abit, int numSamples, int batchSize,
                         Reconstruction reconstruction, double lr, double scaleLr, int epochs, int iterations,
                         Rounding rounding,
                         double dropProb, boolean crossLayerEqualization, boolean biasCorrection,
-                        List<LayerOverride> overrides, long seed) {
+                        List<LayerOverride> overrides, long seed, boolean wideGelu) {
     public enum Reconstruction { NONE, LAYER, BLOCK }
 
     public PtqConfig {
@@ -39,24 +41,29 @@ public record PtqConfig(String wq, String aq, int wbit, int abit, int numSamples
     public static PtqConfig defaults(String wq, String aq, int wbit, int abit) {
         return new PtqConfig(wq, aq, wbit, abit, 1024, 64, Reconstruction.LAYER, 1e-3, 1e-3, 1, 0, Rounding.HALF_EVEN,
                 0.5,
-                false, false, List.of(), 0);
+                false, false, List.of(), 0, false);
     }
 
     public PtqConfig withReconstruction(Reconstruction r) {
         return new PtqConfig(wq, aq, wbit, abit, numSamples, batchSize, r, lr, scaleLr, epochs, iterations, rounding,
                 dropProb,
-                crossLayerEqualization, biasCorrection, overrides, seed);
+                crossLayerEqualization, biasCorrection, overrides, seed, wideGelu);
     }
 
     public PtqConfig withSamples(int n, int batch) {
         return new PtqConfig(wq, aq, wbit, abit, n, batch, reconstruction, lr, scaleLr, epochs, iterations, rounding,
                 dropProb,
-                crossLayerEqualization, biasCorrection, overrides, seed);
+                crossLayerEqualization, biasCorrection, overrides, seed, wideGelu);
     }
 
     public PtqConfig withOverrides(List<LayerOverride> o) {
         return new PtqConfig(wq, aq, wbit, abit, numSamples, batchSize, reconstruction, lr, scaleLr, epochs, iterations,
-                rounding, dropProb, crossLayerEqualization, biasCorrection, o, seed);
+                rounding, dropProb, crossLayerEqualization, biasCorrection, o, seed, wideGelu);
+    }
+
+    public PtqConfig withWideGelu(boolean wide) {
+        return new PtqConfig(wq, aq, wbit, abit, numSamples, batchSize, reconstruction, lr, scaleLr, epochs, iterations,
+                rounding, dropProb, crossLayerEqualization, biasCorrection, overrides, seed, wide);
     }
 
     /** The run's folder name under {@code ptq/}: {@code <wq>_<aq>}. */

@@ -21,7 +21,11 @@ import java.util.Set;
  * Where quantizers go: on both inputs of every Conv, ConvTranspose, Gemm and MatMul — weights (initializers) and
  * activations alike, so the first layer's image input, the classifier, and attention's Q·Kᵀ and P·V (MatMuls of two
  * activations) are all quantized unless an override skips them — and on the outputs of residual adds,
- * concatenations and average pools. A quantized value has one quantizer and every reader reads the quantized value
+ * concatenations and average pools. Element-wise non-linearities computed as lookup tables ({@link TableOps}) get a
+ * quantizer on their input when their activation bits are at most 8, so the table is indexed by codes of known scale;
+ * their result is read by the next quantizer as usual, and when none reads it (through the pass-through ops Relu,
+ * MaxPool, Flatten, Reshape, Transpose, Gather) the end of the table's region gets one of its own, since the table
+ * must produce codes of some scale. A quantized value has one quantizer and every reader reads the quantized value
  * (except layers an override skips), as the integer model stores it once.
  */
 public record QuantPlan(List<Position> positions) {
@@ -32,6 +36,8 @@ public record QuantPlan(List<Position> positions) {
      * model stores (a residual sum, a concatenation, a pooled map), so the value needs a scale of its own.
      */
     public static final Set<String> STORED_OPS = Set.of("Add", "Sub", "Concat", "AveragePool", "GlobalAveragePool");
+    /** Ops through which a table's codes reach the next quantizer unchanged in scale (LowerToInteger's list). */
+    static final Set<String> PASS_THROUGH = Set.of("Relu", "MaxPool", "Flatten", "Reshape", "Transpose", "Gather");
 
     /**
      * One quantizer: on {@code value}, a weight or activation, with its quantizer and bit width, whether codes are
@@ -46,6 +52,7 @@ public record QuantPlan(List<Position> positions) {
         Set<String> skipped = new HashSet<>();
         Map<String, TensorInfo> infos = null;
         Set<LayerOverride> unused = new HashSet<>(config.overrides());
+        List<Node> tables = new ArrayList<>();
         for (Node n : g.nodes()) {
             LayerOverride o = config.overrides().stream().filter(x -> x.matches(n.name())).findFirst().orElse(null);
             unused.remove(o);
@@ -59,6 +66,12 @@ public record QuantPlan(List<Position> positions) {
                     if (!byValue.containsKey(v)) {
                         byValue.put(v, position(g, config, registry, o, n, i, v));
                     }
+                }
+            } else if (TableOps.starts(n, config.wideGelu())
+                    && pick(o == null ? null : o.abit(), config.abit()) <= TableOps.MAX_BITS) {
+                tables.add(n);
+                if (!byValue.containsKey(n.input(0))) {
+                    byValue.put(n.input(0), position(g, config, registry, o, n, 0, n.input(0)));
                 }
             } else if (STORED_OPS.contains(n.opType()) && !byValue.containsKey(n.output(0))) {
                 // Shape arithmetic (a Concat of INT64 dims feeding an Expand) is not a stored activation.
@@ -75,6 +88,14 @@ public record QuantPlan(List<Position> positions) {
             // would hide it.
             throw new T2cException("override pattern " + unused.stream().map(x -> "'" + x.pattern() + "'").toList()
                     + " matches no layer of " + g.name() + "; layer names are: " + layerNames(g));
+        }
+        for (Node n : tables) {
+            List<Node> region = TableOps.region(g, n);
+            Node last = region.get(region.size() - 1);
+            if (!quantizedDownstream(g, last.output(0), byValue.keySet())) {
+                LayerOverride o = config.overrides().stream().filter(x -> x.matches(n.name())).findFirst().orElse(null);
+                byValue.put(last.output(0), position(g, config, registry, o, last, -1, last.output(0)));
+            }
         }
         List<Position> positions = new ArrayList<>();
         for (Position p : byValue.values()) {
@@ -96,6 +117,24 @@ public record QuantPlan(List<Position> positions) {
                 : String.join(", ", names.subList(0, 12)) + ", … (" + names.size() + " in all; see t2c inspect)";
     }
 
+    /** Whether {@code v}, or a value it reaches through single-reader pass-through ops, is quantized. */
+    private static boolean quantizedDownstream(Graph g, String v, Set<String> quantized) {
+        String at = v;
+        while (true) {
+            if (quantized.contains(at)) {
+                return true;
+            }
+            List<Node> readers = g.consumers(at);
+            String current = at;
+            if (readers.size() != 1 || !PASS_THROUGH.contains(readers.get(0).opType())
+                    || !readers.get(0).input(0).equals(at)
+                    || g.outputs().stream().anyMatch(o -> o.name().equals(current))) {
+                return false;
+            }
+            at = readers.get(0).output(0);
+        }
+    }
+
     /** A new position on {@code v}, read by (or, for input −1, written by) node n; readers are filled in later. */
     private static Position position(Graph g, PtqConfig config, QuantizerRegistry registry, LayerOverride o, Node n,
                                      int input, String v) {
@@ -103,9 +142,16 @@ public record QuantPlan(List<Position> positions) {
         Role role = weight ? Role.WEIGHT : Role.ACTIVATION;
         String name = weight ? pick(o == null ? null : o.wq(), config.wq()) : pick(o == null ? null : o.aq(), config.aq());
         int bits = weight ? pick(o == null ? null : o.wbit(), config.wbit()) : pick(o == null ? null : o.abit(), config.abit());
-        boolean signed = weight || !NonNegative.of(g, v);
+        // The network input's range comes from data normalization, not from a layer: a normalized image spans
+        // [−mean/std, (1 − mean)/std] (Fashion-MNIST: [−0.81, 2.02]), where a symmetric grid leaves ~40 % of the codes
+        // unused. It gets unsigned codes with a zero point (an asymmetric grid); 0 stays exactly representable.
+        boolean signed = weight || !(NonNegative.of(g, v) || isGraphInput(g, v));
         int axis = weight ? weightChannelAxis(n, input, g.initializer(v).rank()) : -1;
         return new Position(v, role, registry.get(name), bits, signed, axis, List.of());
+    }
+
+    private static boolean isGraphInput(Graph g, String v) {
+        return g.inputs().stream().anyMatch(in -> in.name().equals(v));
     }
 
     /**

@@ -95,7 +95,7 @@ class PtqTest {
         PtqConfig base = PtqConfig.defaults("minmax_channel", "minmax", 4, 4).withSamples(256, 64)
                 .withReconstruction(PtqConfig.Reconstruction.NONE);
         PtqConfig corrected = new PtqConfig(base.wq(), base.aq(), 4, 4, 256, 64, PtqConfig.Reconstruction.NONE,
-                base.lr(), base.scaleLr(), 1, 0, base.rounding(), 0.5, false, true, List.of(), 0);
+                base.lr(), base.scaleLr(), 1, 0, base.rounding(), 0.5, false, true, List.of(), 0, false);
         Graph plain = Ptq.run(fp, train, base, Ptq.Listener.NONE).model();
         Graph fixed = Ptq.run(fp, train, corrected, Ptq.Listener.NONE).model();
         Node first = fp.nodes().stream().filter(n -> n.opType().equals("Conv")).findFirst().orElseThrow();
