@@ -80,13 +80,13 @@ public final class CCheck {
             writeFloats(in, images.floats());
             Process r = execute(List.of(binary.toString(), in.toString(), out.toString()), work, RUN_MINUTES);
             int n = images.dim(0);
-            String input = integer.inputs().get(0).name();
-            Map<String, Tensor> ours = new Executor(integer).run(Map.of(input, images));
-            float[] want = ours.get(integer.outputs().get(0).name()).floats();
             if (r.exitValue() != 0) {
                 return new Report(n, 0, "the C reference failed (exit " + r.exitValue() + "): "
                         + firstLines(work.resolve("out.txt"), 3), compileSeconds);
             }
+            String input = integer.inputs().get(0).name();
+            Map<String, Tensor> ours = new Executor(integer).run(Map.of(input, images));
+            float[] want = ours.get(integer.outputs().get(0).name()).floats();
             float[] got = readFloats(out);
             if (got.length != want.length) {
                 return new Report(n, 0, "the C reference wrote " + got.length + " floats, expected " + want.length,
