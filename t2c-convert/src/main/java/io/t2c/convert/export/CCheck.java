@@ -38,6 +38,11 @@ public final class CCheck {
         }
     }
 
+    /** The compile flags at optimisation level {@code optLevel}: C99, every warning an error. */
+    public static String flags(int optLevel) {
+        return "-std=c99 -O" + optLevel + " -Wall -Wextra -Werror";
+    }
+
     /** gcc on the PATH, if any. */
     public static Optional<Path> gcc() {
         String path = System.getenv("PATH");
@@ -66,8 +71,10 @@ public final class CCheck {
         try {
             Path binary = work.resolve("model");
             long t0 = System.nanoTime();
-            List<String> cmd = new ArrayList<>(List.of(gcc.toString(), "-std=c99", "-O" + optLevel, "-Wall", "-Wextra",
-                    "-Werror", "-o", binary.toString(), folder.resolve("main.c").toString(),
+            List<String> cmd = new ArrayList<>();
+            cmd.add(gcc.toString());
+            cmd.addAll(List.of(flags(optLevel).split(" ")));
+            cmd.addAll(List.of("-o", binary.toString(), folder.resolve("main.c").toString(),
                     folder.resolve("model.c").toString()));
             Process p = execute(cmd, work, COMPILE_MINUTES);
             double compileSeconds = (System.nanoTime() - t0) / 1e9;

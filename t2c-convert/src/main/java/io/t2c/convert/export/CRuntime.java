@@ -289,7 +289,7 @@ final class CRuntime {
             """;
 
     /** The one compile command (also the Makefile's rule and what the export's own check runs). */
-    static final String CFLAGS = "-std=c99 -O2 -Wall -Wextra -Werror";
+    static final String CFLAGS = CCheck.flags(2);
 
     static final String MAKEFILE = """
             # The C reference of the integer model: make && ./model input.bin output.bin
