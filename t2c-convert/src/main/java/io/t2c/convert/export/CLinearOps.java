@@ -32,6 +32,12 @@ final class CLinearOps {
         c.line("y[" + at + "] = (" + c.outType() + ")" + (rq == null ? "acc" : rq.of("acc", channel)) + ";");
     }
 
+    /** {@code (w − zw_c)} in 64 bits, the zero point a literal when it is one for all channels. */
+    static String weight(String w, CNode.Param zw, String channel) {
+        return zw.perChannel() ? "((int64_t)" + w + " - " + zw.at(channel) + ")"
+                : CNode.centered(w, zw.single());
+    }
+
     static void conv(CNode c) {
         int[] xs = c.inShape(0);
         int[] ws = c.inShape(1);
@@ -73,8 +79,9 @@ final class CLinearOps {
         c.line("continue; /* padding holds the zero point: adds nothing */");
         c.close();
         String channel = firstChannel.isEmpty() ? "ci" : "(" + firstChannel + " + ci)";
-        c.line("acc += " + CNode.centered(x + "[(" + channel + " * " + h + " + iy) * " + w + " + ix]", zx) + " * ((int64_t)"
-                + wt + "[((co * " + cg + " + ci) * " + kh + " + ky) * " + kw + " + kx] - " + zw.at("co") + ");");
+        c.line("acc += " + CNode.centered(x + "[(" + channel + " * " + h + " + iy) * " + w + " + ix]", zx) + " * "
+                + weight(wt + "[((" + CNode.times("co", cg) + " + ci) * " + kh + " + ky) * " + kw + " + kx]", zw, "co")
+                + ";");
         c.close().close().close();
         finish(c, rq, "(co * " + oh + " + oy) * " + ow + " + ox", "co");
         c.close().close().close();
@@ -96,8 +103,8 @@ final class CLinearOps {
         c.loop("j", outF);
         c.line("int64_t acc = " + (bias == null ? "0" : bias + "[j]") + ";");
         c.loop("t", inF);
-        c.line("acc += " + CNode.centered(x + "[r * " + inF + " + t]", zx) + " * ((int64_t)" + wt + "[j * " + inF
-                + " + t] - " + zw.at("j") + ");");
+        c.line("acc += " + CNode.centered(x + "[r * " + inF + " + t]", zx) + " * "
+                + weight(wt + "[j * " + inF + " + t]", zw, "j") + ";");
         c.close();
         finish(c, rq, "r * " + outF + " + j", "j");
         c.close().close();

@@ -123,6 +123,11 @@ final class CNode {
         boolean perChannel() {
             return array != null;
         }
+
+        /** The value shared by all channels (only when not {@link #perChannel}). */
+        long single() {
+            return single;
+        }
     }
 
     Param param(String what, long[] values) {
@@ -180,7 +185,7 @@ final class CNode {
 
         /** clamp(zy + roundShift(value·M_c, s_c), lo, hi) as a C int64_t expression. */
         String of(String value, String channel) {
-            return "t2c_requant_" + mode + "(" + value + ", " + m.at(channel) + ", (int)" + s.at(channel) + ", "
+            return "t2c_requant_" + mode + "(" + value + ", " + m.at(channel) + ", " + s.at(channel) + ", "
                     + CSource.lit(a.getLong(IntegerOps.Y_ZERO_POINT, 0)) + ", "
                     + CSource.lit(a.getLong(IntegerOps.Y_MIN, 0)) + ", " + CSource.lit(a.getLong(IntegerOps.Y_MAX, 0))
                     + ")";

@@ -85,7 +85,7 @@ final class CTransformerOps {
                 + f + " */");
         c.line("int64_t acc = r * " + m.at("j") + " + " + beta.at("j") + ";");
         c.line("y[row * " + d + " + j] = (" + c.outType() + ")t2c_clamp("
-                + CSource.lit(c.a.getLong(IntegerOps.Y_ZERO_POINT, 0)) + " + t2c_round_shift_" + mode + "(acc, (int)"
+                + CSource.lit(c.a.getLong(IntegerOps.Y_ZERO_POINT, 0)) + " + t2c_round_shift_" + mode + "(acc, "
                 + sh.at("j") + "), " + CSource.lit(c.a.getLong(IntegerOps.Y_MIN, 0)) + ", "
                 + CSource.lit(c.a.getLong(IntegerOps.Y_MAX, 0)) + ");");
         c.close();
@@ -113,7 +113,7 @@ final class CTransformerOps {
         String ch = perChannel ? "c" : "0";
         c.line("/* x at 2^-frac_bits; erf(|x|/sqrt2) = 1 - a (b - u)^2 with u = min(|x|/sqrt2, b); g = x (1 + erf) / 2 */");
         c.line("int64_t xf = t2c_round_shift_half_up(" + CNode.centered(x + "[i]", c.a.getLong(IntegerOps.X_ZERO_POINT, 0))
-                + " * " + mx.at(ch) + ", (int)" + sx.at(ch) + ");");
+                + " * " + mx.at(ch) + ", " + sx.at(ch) + ");");
         c.line("int64_t u = t2c_floor_div((xf < 0 ? -xf : xf) * " + CSource.lit(c.a.getLong(IntegerOps.INV_SQRT2_Q16, 0))
                 + ", " + CSource.lit(1L << 16) + ");");
         c.line("int64_t erf;");
