@@ -55,6 +55,9 @@ public final class CExport {
         CModel model = new CModel(integer);
         Path target = dir.toAbsolutePath();
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        if (Files.exists(target) && !isCReference(target)) {
+            throw new T2cException(target + " exists and is not a C reference folder; choose another --out");
+        }
         try {
             ModelBundle.deleteRecursively(tmp);
             Files.createDirectories(tmp);
@@ -63,9 +66,6 @@ public final class CExport {
                 return new Result(target, false, model.ops(), model.inputShape(), model.outputShape());
             }
             if (Files.exists(target)) {
-                if (!isCReference(target)) {
-                    throw new T2cException(target + " exists and is not a C reference folder; choose another --out");
-                }
                 ModelBundle.deleteRecursively(target);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
