@@ -293,7 +293,7 @@ final class CRuntime {
 
     static final String MAKEFILE = """
             # The C reference of the integer model: make && ./model input.bin output.bin
-            CC ?= gcc
+            CC = gcc
             CFLAGS ?= %s
 
             model: main.c model.c model.h
