@@ -13,7 +13,11 @@ final class CNames {
     private static final Set<String> RESERVED = Set.of("auto", "break", "case", "char", "const", "continue",
             "default", "do", "double", "else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long",
             "register", "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
-            "union", "unsigned", "void", "volatile", "while", "main", "input", "output", "rc", "failed_node");
+            "union", "unsigned", "void", "volatile", "while", "main", "input", "output", "rc", "failed_node",
+            // what model.c and main.c see from <string.h>, <stdio.h> and <stdint.h>
+            "memcpy", "memmove", "memset", "memcmp", "memchr", "strlen", "strcpy", "strncpy", "strcat", "strcmp",
+            "strncmp", "strchr", "strrchr", "strstr", "strerror", "fopen", "fclose", "fread", "fwrite", "fprintf",
+            "printf", "stderr", "stdout", "stdin", "FILE", "NULL", "size_t");
     private final Set<String> used = new HashSet<>();
 
     /** A fresh identifier for {@code name}, prefixed with {@code prefix} (may be empty). */
