@@ -103,10 +103,17 @@ final class CModel {
         src.line(" * the integer graph, in graph order; constants as static const arrays. The arithmetic is");
         src.line(" * docs/NUMERICS.md, bit for bit the same as the Java integer executor. Generated: do not edit.");
         src.line(" */");
+        src.line("#include <float.h>");
         src.line("#include <stdint.h>");
         src.line("#include <string.h>");
         src.line("");
         src.line("#include \"model.h\"");
+        src.line("");
+        src.line("/* The input quantizer and the output dequantizer round as Java does only in plain IEEE double");
+        src.line("   arithmetic, without excess precision (x87 extended registers would round differently). */");
+        src.line("#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0");
+        src.line("#error \"the C reference needs FLT_EVAL_METHOD == 0 (IEEE double arithmetic, e.g. x86-64 SSE2 or AArch64)\"");
+        src.line("#endif");
         src.line("");
         src.print(CRuntime.HELPERS);
         src.line("/* ---- the nodes ----------------------------------------------------------------------------------- */");
