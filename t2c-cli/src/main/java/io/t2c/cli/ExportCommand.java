@@ -1,5 +1,7 @@
 package io.t2c.cli;
 
+import io.t2c.convert.export.CCheck;
+import io.t2c.convert.export.CExport;
 import io.t2c.convert.export.ExportCheck;
 import io.t2c.convert.export.OnnxExport;
 import io.t2c.convert.export.OnnxRunner;
@@ -8,6 +10,7 @@ import io.t2c.io.bundle.ModelBundle;
 import io.t2c.io.data.Dataset;
 import io.t2c.io.data.Datasets;
 import io.t2c.tensor.T2cException;
+import io.t2c.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,13 +24,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "export", description = "Write the integer model as ONNX: the exact style (integer ONNX ops, bit for"
-        + " bit our arithmetic) or the QOperator style (QLinearConv, Quantize/DequantizeLinear; float requantization,"
-        + " not bit-exact by construction).",
+@Command(name = "export", description = "Write the integer model as ONNX (the exact style: integer ONNX ops, bit for"
+        + " bit our arithmetic; or the QOperator style: QLinearConv, Quantize/DequantizeLinear, float requantization,"
+        + " not bit-exact by construction) or as a self-contained C99 reference (one function per op, weights as arrays,"
+        + " a file-in/file-out harness), bit for bit our arithmetic.",
         footer = {"%nExamples:%n  ./t2c export runs/cnn --to onnx", "  ./t2c export runs/cnn --to onnx --style qoperator"
-                + " --out cnn-qop.onnx --json",
-                "%nReads RUN/t2c/model (t2c convert); writes RUN/t2c/model.onnx. When ONNX Runtime is on the class"
-                        + " path the export is run on --samples real samples and compared with our integer model."},
+                + " --out cnn-qop.onnx --json", "  ./t2c export runs/cnn --to c",
+                "%nReads RUN/t2c/model (t2c convert); writes RUN/t2c/model.onnx or the folder RUN/t2c/c. When ONNX"
+                        + " Runtime is on the class path (onnx) or gcc on the PATH (c), the export is run on --samples"
+                        + " real samples and compared with our integer model; a C reference that differs is not"
+                        + " written."},
         mixinStandardHelpOptions = true)
 final class ExportCommand implements Callable<Integer> {
     @Spec
@@ -36,18 +42,19 @@ final class ExportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "RUN", description = "run folder with an integer model (t2c convert)")
     Path run;
 
-    @Option(names = "--to", paramLabel = "FORMAT", required = true, description = "onnx")
+    @Option(names = "--to", paramLabel = "FORMAT", required = true, description = "onnx or c")
     String to;
 
     @Option(names = "--style", paramLabel = "STYLE", defaultValue = "exact",
-            description = "exact or qoperator (default ${DEFAULT-VALUE})")
+            description = "onnx only: exact or qoperator (default ${DEFAULT-VALUE})")
     String style;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "default RUN/t2c/model.onnx")
+    @Option(names = "--out", paramLabel = "PATH", description = "onnx: a file, default RUN/t2c/model.onnx; c: a folder,"
+            + " default RUN/t2c/c")
     Path out;
 
     @Option(names = "--data", paramLabel = "DATASET", defaultValue = "fashion-mnist:test",
-            description = "samples for the check against ONNX Runtime (default ${DEFAULT-VALUE})")
+            description = "samples for the check against ONNX Runtime or the compiled C (default ${DEFAULT-VALUE})")
     String data;
 
     @Option(names = "--samples", paramLabel = "N", defaultValue = "16",
@@ -60,10 +67,13 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Output o = new Output(spec.commandLine().getOut(), spec.commandLine().getErr(), json);
-        if (!to.equals("onnx")) {
-            throw new T2cException("--to " + to + " is not supported; use --to onnx");
+        if (!to.equals("onnx") && !to.equals("c")) {
+            throw new T2cException("--to " + to + " is not supported; use --to onnx or --to c");
         }
         OnnxExport.Style exportStyle = OnnxExport.Style.parse(style);
+        if (to.equals("c") && exportStyle != OnnxExport.Style.EXACT) {
+            throw new T2cException("--style " + style + " applies to --to onnx only; the C reference is always exact");
+        }
         if (samples < 1) {
             throw new T2cException("--samples must be at least 1, got " + samples);
         }
@@ -72,6 +82,9 @@ final class ExportCommand implements Callable<Integer> {
             throw new T2cException(run + " has no integer model (" + model + "); run t2c convert " + run + " first");
         }
         Graph integer = ModelBundle.read(model);
+        if (to.equals("c")) {
+            return exportC(o, integer);
+        }
         OnnxExport.Result result = OnnxExport.export(integer, exportStyle);
         Path file = out != null ? out : run.resolve("t2c").resolve("model.onnx");
         OnnxExport.write(result.model(), file);
@@ -91,16 +104,7 @@ final class ExportCommand implements Callable<Integer> {
             json.put("bit_exact_vs_ort", null);
             json.put("top1_agreement", null);
         } else {
-            Dataset dataset = Datasets.open(data);
-            if (samples > dataset.size()) {
-                throw new T2cException("--samples " + samples + " exceeds the " + dataset.size() + " samples of "
-                        + dataset.name());
-            }
-            int[] indices = new int[samples];
-            for (int i = 0; i < samples; i++) {
-                indices[i] = i;
-            }
-            ExportCheck.Report r = ExportCheck.run(integer, result, dataset.batch(indices).images(), runner.get());
+            ExportCheck.Report r = ExportCheck.run(integer, result, images(), runner.get());
             if (exportStyle == OnnxExport.Style.EXACT) {
                 w.printf("bit-exact vs ONNX Runtime: %d/%d samples (%d values each)%n", r.exactSamples(), r.samples(),
                         r.values());
@@ -122,5 +126,67 @@ final class ExportCommand implements Callable<Integer> {
         w.flush();
         o.result(json);
         return differs ? 1 : 0;
+    }
+
+    /** The first --samples images of --data, one batch. */
+    private Tensor images() {
+        Dataset dataset = Datasets.open(data);
+        if (samples > dataset.size()) {
+            throw new T2cException("--samples " + samples + " exceeds the " + dataset.size() + " samples of "
+                    + dataset.name());
+        }
+        int[] indices = new int[samples];
+        for (int i = 0; i < samples; i++) {
+            indices[i] = i;
+        }
+        return dataset.batch(indices).images();
+    }
+
+    /**
+     * The C reference: written to a temporary folder, compiled and compared with our integer executor when gcc is on
+     * the PATH, moved into place only when every sample is bit-exact (exit 1 and nothing written otherwise).
+     */
+    private int exportC(Output o, Graph integer) {
+        Path dir = out != null ? out : run.resolve("t2c").resolve("c");
+        var w = o.human();
+        Optional<Path> gcc = CCheck.gcc();
+        Tensor images = gcc.isPresent() ? images() : null;
+        CCheck.Report[] report = new CCheck.Report[1];
+        CExport.Result result = CExport.write(integer, dir, folder -> {
+            if (gcc.isEmpty()) {
+                return true;
+            }
+            report[0] = CCheck.run(gcc.get(), folder, integer, images, 2);
+            return report[0].exact();
+        });
+        Table t = new Table("op", "C functions");
+        result.ops().forEach((op, n) -> t.add(op, String.valueOf(n)));
+        t.print(w);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("path", result.written() ? result.dir().toString() : null);
+        json.put("to", "c");
+        json.put("ops", result.ops());
+        json.put("files", CExport.FILES);
+        if (report[0] == null) {
+            w.println("C reference not checked: gcc is not on the PATH (build it with the command in README.txt)");
+            json.put("bit_exact_vs_c", null);
+        } else {
+            CCheck.Report r = report[0];
+            w.printf("C reference: %d/%d samples bit-exact (gcc %s, compiled in %.1f s)%n", r.exactSamples(),
+                    r.samples(), CCheck.flags(2), r.compileSeconds());
+            if (r.firstMismatch() != null) {
+                w.println("  first difference: " + r.firstMismatch());
+            }
+            json.put("bit_exact_vs_c", r.exactSamples());
+            json.put("samples", r.samples());
+        }
+        if (result.written()) {
+            w.printf("wrote %s (%s)%n", result.dir(), String.join(", ", CExport.FILES));
+        } else {
+            w.printf("not written: the C reference differs from the integer model (a bug: please report it)%n");
+        }
+        w.flush();
+        o.result(json);
+        return result.written() ? 0 : 1;
     }
 }

@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "quickstart", description = "The whole Torch2Chip flow on the shipped ResNet-20 (Fashion-MNIST):"
         + " FP32 and W8A8 PTQ (minmax_channel + lsq), integer conversion with the bit-exact check, test vectors of"
-        + " one sample; one summary table, RUN/report.html and every path written.",
+        + " one sample, the ONNX export and the C reference (checked with gcc when present); one summary table,"
+        + " RUN/report.html and every path written.",
         footer = {"%nExamples:%n  ./t2c quickstart", "  ./t2c quickstart --out runs/qs --json",
                 "%nEach stage is also a command of its own: t2c ptq, t2c convert, t2c extract, t2c export (see their --help)."},
         mixinStandardHelpOptions = true)
@@ -74,10 +75,12 @@ final class QuickstartCommand implements Callable<Integer> {
         stages.add(stage(w, log, "extract", List.of("extract", out.toString(), "--data", "fashion-mnist:test",
                 "--samples", "1", "--format", "npy,hex,c")));
         stages.add(stage(w, log, "export", List.of("export", out.toString(), "--to", "onnx")));
+        stages.add(stage(w, log, "export C", List.of("export", out.toString(), "--to", "c", "--samples", "4")));
         JsonNode ptq = stages.get(0).result();
         JsonNode convert = stages.get(1).result();
         JsonNode extract = stages.get(2).result();
         JsonNode export = stages.get(3).result();
+        JsonNode exportC = stages.get(4).result();
 
         Table summary = new Table("model", "top-1", "agreement", "bit-exact").numeric(1, 2);
         summary.add("FP32", Table.percent(ptq.get("fp32_top1").asDouble()), "", "");
@@ -93,11 +96,15 @@ final class QuickstartCommand implements Callable<Integer> {
         times.print(w);
         String selfCheck = extract.get("self_check").asInt() + "/" + extract.get("ops").asInt() + " ops";
         w.printf("test vectors of 1 sample: self-check %s%n", selfCheck);
+        JsonNode cExact = exportC.get("bit_exact_vs_c");
+        w.println(cExact.isNull() ? "C reference: not checked (gcc is not on the PATH)"
+                : "C reference: " + cExact.asInt() + "/" + exportC.get("samples").asInt() + " samples bit-exact");
         Map<String, String> paths = new LinkedHashMap<>();
         paths.put("fake-quant model", convert.get("paths").get("fakequant").asText());
         paths.put("integer model", convert.get("paths").get("integer").asText());
         paths.put("test vectors", extract.get("path").asText());
         paths.put("ONNX model", export.get("path").asText());
+        paths.put("C reference", exportC.get("path").asText());
         paths.put("log", log.toString());
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("model", source.toString());
@@ -109,6 +116,8 @@ final class QuickstartCommand implements Callable<Integer> {
         result.put("ops", convert.get("ops").asInt());
         result.put("self_check", extract.get("self_check").asInt());
         result.put("extracted_ops", extract.get("ops").asInt());
+        result.put("c_bit_exact", cExact.isNull() ? null : cExact.asInt());
+        result.put("c_samples", cExact.isNull() ? null : exportC.get("samples").asInt());
         Map<String, Double> seconds = new LinkedHashMap<>();
         stages.forEach(s -> seconds.put(s.name(), s.seconds()));
         result.put("seconds", seconds);

@@ -15,13 +15,16 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code t2c export}: ptq, convert, export end to end with --json (checked in ONNX Runtime), and one-line errors. */
+/**
+ * {@code t2c export}: ptq, convert, export end to end with --json (ONNX checked in ONNX Runtime, C compiled with gcc
+ * when present), and one-line errors.
+ */
 class ExportCommandTest {
     @TempDir
     Path dir;
 
     @Test
-    void exportsBothStylesAndTheExactOneIsBitExactInOrt() throws IOException {
+    void exportsBothOnnxStylesAndCAndTheExactOnesAreBitExact() throws IOException {
         Path run = dir.resolve("run");
         assertEquals(0, t2c("ptq", EXAMPLES.resolve("fashion_cnn.onnx").toString(), "--out", run.toString(),
                 "--samples", "128", "--recon", "none", "--limit", "100").code());
@@ -49,6 +52,26 @@ class ExportCommandTest {
         assertTrue(k.get("top1_agreement").asDouble() >= 0.9, k.toString());
         assertTrue(q.err().contains("not bit-exact by construction"), q.err());
         assertTrue(Files.isRegularFile(qop));
+
+        CliTest.Result c = t2c("export", run.toString(), "--to", "c", "--samples", "4", "--json");
+        assertEquals(0, c.code(), c.err());
+        JsonNode cj = new ObjectMapper().readTree(c.out());
+        Path folder = run.resolve("t2c/c");
+        assertEquals(folder.toString(), cj.get("path").asText());
+        for (String file : new String[] {"model.h", "model.c", "main.c", "Makefile", "README.txt"}) {
+            assertTrue(Files.isRegularFile(folder.resolve(file)), file);
+        }
+        assertTrue(cj.get("ops").get("IntConv").asInt() >= 5, cj.get("ops").toString());
+        if (io.t2c.convert.export.CCheck.gcc().isPresent()) {
+            assertEquals(4, cj.get("bit_exact_vs_c").asInt(), c.err());
+            assertTrue(c.err().contains("C reference: 4/4 samples bit-exact"), c.err());
+        } else {
+            assertTrue(cj.get("bit_exact_vs_c").isNull());
+            assertTrue(c.err().contains("not checked"), c.err());
+        }
+        try (var files = Files.list(run.resolve("t2c"))) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().contains(".tmp-")), "no temporary folder left");
+        }
     }
 
     @Test
@@ -56,6 +79,7 @@ class ExportCommandTest {
         assertOneLineError(t2c("export", dir.toString(), "--to", "onnx"), "run t2c convert");
         assertOneLineError(t2c("export", dir.toString(), "--to", "qonnx"), "--to qonnx is not supported");
         assertOneLineError(t2c("export", dir.toString(), "--to", "onnx", "--style", "qdq"), "unknown export style");
+        assertOneLineError(t2c("export", dir.toString(), "--to", "c", "--style", "qoperator"), "applies to --to onnx");
         try (var files = Files.list(dir)) {
             assertFalse(files.findAny().isPresent());
         }

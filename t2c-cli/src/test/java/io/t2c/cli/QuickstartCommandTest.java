@@ -29,6 +29,14 @@ class QuickstartCommandTest {
         assertEquals(j.get("ops").asInt(), j.get("bit_exact").asInt());
         assertEquals(j.get("extracted_ops").asInt(), j.get("self_check").asInt());
         assertTrue(j.get("integer_top1").asDouble() > 0.8, r.out());
+        assertTrue(Files.isRegularFile(Path.of(j.get("paths").get("C reference").asText()).resolve("model.c")));
+        if (io.t2c.convert.export.CCheck.gcc().isPresent()) {
+            assertEquals(4, j.get("c_bit_exact").asInt(), r.err());
+            assertEquals(4, j.get("c_samples").asInt());
+        } else {
+            assertTrue(j.get("c_bit_exact").isNull());
+        }
+        assertTrue(j.get("seconds").has("export C"), j.get("seconds").toString());
         for (JsonNode p : j.get("paths")) {
             assertTrue(Files.exists(Path.of(p.asText())), p.asText());
         }
