@@ -108,12 +108,22 @@ class CExportTest {
 
     @Test
     void vitWithSoftmaxLayerNormGeluAndMatMulIsBitExact() throws IOException {
-        Graph ig = LowerToInteger.run(ConvertZooTest.fakeQuant("vit_mini_patch4", false),
-                LowerToInteger.Options.defaults());
-        for (String op : List.of(IntegerOps.SOFTMAX, IntegerOps.LAYER_NORM, IntegerOps.GELU, IntegerOps.MATMUL)) {
-            assertTrue(ig.nodes().stream().anyMatch(n -> n.opType().equals(op)), op);
+        for (boolean wideGelu : new boolean[] {true, false}) {
+            Graph ig = LowerToInteger.run(ConvertZooTest.fakeQuant("vit_mini_patch4", false, wideGelu),
+                    LowerToInteger.Options.defaults());
+            String gelu = wideGelu ? IntegerOps.GELU : IntegerOps.LUT;
+            for (String op : List.of(IntegerOps.SOFTMAX, IntegerOps.LAYER_NORM, gelu, IntegerOps.MATMUL)) {
+                assertTrue(ig.nodes().stream().anyMatch(n -> n.opType().equals(op)), op);
+            }
+            check(ig, samples(3, 3, 22), "vit_mini_patch4");
         }
-        check(ig, samples(3, 3, 22), "vit_mini_patch4");
+    }
+
+    @Test
+    void lookupTableActivationsAreBitExact() throws IOException {
+        Graph ig = LowerToInteger.run(LutCnnTest.fakeQuant(8), LowerToInteger.Options.defaults());
+        assertTrue(ig.nodes().stream().filter(n -> n.opType().equals(IntegerOps.LUT)).count() >= 5, "table ops");
+        check(ig, samples(3, 3, 23), "lut_cnn");
     }
 
     /**

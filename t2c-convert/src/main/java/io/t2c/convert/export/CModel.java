@@ -31,7 +31,8 @@ final class CModel {
     /** Op types the C export writes; anything else is refused before a line is written. */
     static final Set<String> SUPPORTED = Set.of(IntegerOps.QUANTIZE, IntegerOps.CONV, IntegerOps.GEMM, IntegerOps.ADD,
             IntegerOps.REQUANTIZE, IntegerOps.AVERAGE_POOL, IntegerOps.MAX_POOL, IntegerOps.DEQUANTIZE,
-            IntegerOps.CONCAT, IntegerOps.MATMUL, IntegerOps.SOFTMAX, IntegerOps.LAYER_NORM, IntegerOps.GELU, "Flatten",
+            IntegerOps.CONCAT, IntegerOps.MATMUL, IntegerOps.SOFTMAX, IntegerOps.LAYER_NORM, IntegerOps.GELU, IntegerOps.LUT,
+            "Flatten",
             "Reshape", "Transpose", "Gather", "Expand", "Shape", "Concat");
 
     private final Graph graph;
@@ -217,6 +218,7 @@ final class CModel {
             case IntegerOps.SOFTMAX -> CTransformerOps.softmax(c);
             case IntegerOps.LAYER_NORM -> CTransformerOps.layerNorm(c);
             case IntegerOps.GELU -> CTransformerOps.gelu(c);
+            case IntegerOps.LUT -> CRescaleOps.lookup(c);
             case "Transpose" -> CMovementOps.transpose(c);
             case "Gather" -> CMovementOps.gather(c);
             case "Expand" -> CMovementOps.expand(c);

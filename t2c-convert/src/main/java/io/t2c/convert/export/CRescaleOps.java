@@ -7,7 +7,8 @@ import io.t2c.quant.Rounding;
  * C for the ops that quantize, rescale or pool without weights: IntQuantize (float to codes, in double with the
  * quantizer's rounding), IntDequantize (codes or accumulators to float: one double product, then one rounding to
  * float, as Java's {@code (float)((q − zp)·Δ)}), IntRequantize, IntAdd (per-operand multipliers, one rounding),
- * IntConcat (each operand rescaled to the output spec), IntAveragePool (one multiplier per divisor) and IntMaxPool.
+ * IntConcat (each operand rescaled to the output spec), IntAveragePool (one multiplier per divisor), IntMaxPool and
+ * IntLut (an 8-bit non-linearity as a table: entry i is the output code of input code x_min + i).
  */
 final class CRescaleOps {
     private CRescaleOps() {}
@@ -53,6 +54,16 @@ final class CRescaleOps {
         c.loop("i", CNode.size(s));
         c.line("y[i] = (" + c.outType() + ")" + rq.of(CNode.centered(x + "[i]", c.a.getLong(IntegerOps.X_ZERO_POINT, 0)),
                 rq.perChannel() ? CNode.channelOf("i", s, axis) : "0") + ";");
+        c.close();
+    }
+
+    static void lookup(CNode c) {
+        long lo = c.a.getLong(IntegerOps.X_MIN, 0);
+        int size = CNode.size(c.inShape(0));
+        String x = c.in(0);
+        CLinearOps.checkCodes(c, x, size);
+        c.loop("i", size);
+        c.line("y[i] = (" + c.outType() + ")" + c.in(1) + "[" + x + "[i] - " + CSource.lit(lo) + "];");
         c.close();
     }
 
