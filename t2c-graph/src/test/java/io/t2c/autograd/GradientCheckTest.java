@@ -158,6 +158,10 @@ class GradientCheckTest {
         cs.add(c("MatMul", rand(2, 3, 4), rand(4, 5)));
         cs.add(c("MatMul", rand(2, 1, 3, 4), rand(3, 4, 2)));
         cs.add(c("MatMul", rand(4), rand(4, 3)));
+        cs.add(c("MatMul", rand(2, 3, 5), rand(5)));
+        cs.add(c("Gemm", rand(3, 4), rand(4, 2))); // no C
+        // our fused activation attributes (FuseActivation): the gradient passes only where the clamp did not bite
+        cs.add(c("Add", Attributes.of("clamp_min", -0.5, "clamp_max", 0.8), rand(2, 3, 4), rand(3, 1)));
         for (int ta = 0; ta < 2; ta++) {
             for (int tb = 0; tb < 2; tb++) {
                 Tensor a = ta == 0 ? rand(3, 4) : rand(4, 3);
@@ -189,6 +193,8 @@ class GradientCheckTest {
                 rand(2)));
         cs.add(c("Conv", conv("strides", new long[] {2}, "pads", new long[] {1, 2}, "dilations", new long[] {2}),
                 rand(2, 3, 9), rand(4, 3, 3), rand(4))); // 1-D
+        cs.add(c("Conv", conv("pads", new long[] {1, 1, 0, 1}, "clamp_min", 0.0, "clamp_max", 0.9), rand(2, 3, 4, 5),
+                rand(4, 3, 2, 3), rand(4))); // fused Relu6-like clamp
         cs.add(c("ConvTranspose", conv("group", 2, "strides", new long[] {2, 2}, "pads", new long[] {1, 0, 0, 1},
                 "output_padding", new long[] {1, 0}), rand(2, 4, 3, 3), rand(4, 3, 3, 2), rand(6)));
         cs.add(c("ConvTranspose", conv("strides", new long[] {3}, "dilations", new long[] {2}, "pads", new long[] {2, 1},
@@ -218,6 +224,8 @@ class GradientCheckTest {
                 .holding(3, 4));
         cs.add(c("BatchNormalization", Attributes.of("training_mode", 1, "momentum", 0.8),
                 rand(3, 2, 2, 3), rand(2), rand(2), rand(2), positive(2)).outputs(3));
+        cs.add(c("BatchNormalization", Attributes.of("training_mode", 1, "running_var_unbiased", 1), rand(2, 3, 5),
+                rand(3), rand(3), rand(3), positive(3)).outputs(3));
         cs.add(c("BatchNormalization", Attributes.of("training_mode", 1, "epsilon", 1e-2), rand(5, 3), rand(3), rand(3),
                 rand(3), positive(3)));
         cs.add(c("LayerNormalization", Attributes.of("axis", -2), rand(2, 3, 4), rand(3, 4), rand(4)));
