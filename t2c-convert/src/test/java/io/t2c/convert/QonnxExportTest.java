@@ -189,6 +189,15 @@ class QonnxExportTest {
     }
 
     @Test
+    void binaryWeightsBecomeBipolarQuant() throws IOException {
+        Graph fq = cnn(config("minmax_channel", "minmax", 1, 8, Rounding.HALF_EVEN, PtqConfig.Reconstruction.NONE));
+        QonnxExport.Result r = roundTrip(fq, "cnn-w1.qonnx.onnx");
+        assertTrue(r.bipolarNodes() >= 5 && r.ops().get("BipolarQuant") == r.bipolarNodes(), r.ops().toString());
+        assertEquals(r.bipolarNodes(), r.bitWidths().get(1));
+        System.out.printf("W1A8: %d BipolarQuant, %d Quant nodes%n", r.bipolarNodes(), r.quantNodes());
+    }
+
+    @Test
     void everyRoundingModeRoundTripsBitExact() throws IOException {
         for (Rounding mode : Rounding.values()) {
             Graph fq = cnn(config("minmax_channel", "minmax", 4, 4, mode, PtqConfig.Reconstruction.NONE));
