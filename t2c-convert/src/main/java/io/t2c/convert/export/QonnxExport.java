@@ -177,6 +177,10 @@ public final class QonnxExport {
         Quantizer qz = FakeQuantOp.quantizer(n);
         QuantSpec t = FakeQuantOp.template(a);
         String label = "quantizer node " + n.name() + " (" + qz.name() + ", " + t + ")";
+        if (a.getLong("training", 0) != 0) {
+            throw new T2cException(label + ": marked training = 1 (soft rounding or random drop); export the model"
+                    + " ptq or train wrote, whose quantizers are in inference mode");
+        }
         Granularity.Kind kind = t.granularity().kind();
         if (kind != Granularity.Kind.TENSOR && kind != Granularity.Kind.CHANNEL) {
             throw new T2cException(label + ": QONNX's Quant holds one scale per tensor or per channel; per-token"
