@@ -127,8 +127,12 @@ final class ConvertCommand implements Callable<Integer> {
         return report.exact() ? 0 : 1;
     }
 
-    /** RUN/ptq/NAME/model: the one named, or the only one there is. */
     private Path ptqModel() throws IOException {
+        return ptqModel(run, ptq);
+    }
+
+    /** RUN/ptq/NAME/model: the one named, or the only one there is. */
+    static Path ptqModel(Path run, String ptq) throws IOException {
         Path dir = run.resolve("ptq");
         if (!Files.isDirectory(dir)) {
             throw new T2cException(run + " is not a run folder with PTQ results (no " + dir + "); run t2c ptq first");

@@ -75,9 +75,53 @@ class ExportCommandTest {
     }
 
     @Test
+    void qonnxExportsTheFakeQuantModelAndInspectAndRunReadIt() throws IOException {
+        Path run = dir.resolve("run");
+        assertEquals(0, t2c("ptq", EXAMPLES.resolve("fashion_cnn.onnx").toString(), "--out", run.toString(),
+                "--samples", "128", "--recon", "none", "--limit", "100", "--wbit", "4").code());
+        CliTest.Result r = t2c("export", run.toString(), "--to", "qonnx", "--samples", "8", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        Path file = run.resolve("t2c/model.qonnx.onnx");
+        assertEquals(file.toString(), j.get("path").asText());
+        assertEquals("qonnx", j.get("to").asText());
+        assertEquals(15, j.get("quant_nodes").asInt(), j.toString());
+        assertEquals(7, j.get("bit_widths").get("4").asInt(), "seven weight quantizers at 4 bits: " + j);
+        assertEquals(8, j.get("bit_widths").get("8").asInt(), "eight activation quantizers at 8 bits: " + j);
+        assertEquals(8, j.get("equal_samples").asInt());
+        assertTrue(r.err().contains("15 Quant + 0 BipolarQuant nodes (8 × 8-bit, 7 × 4-bit)")
+                || r.err().contains("15 Quant + 0 BipolarQuant nodes (7 × 4-bit, 8 × 8-bit)"), r.err());
+        assertTrue(Files.isRegularFile(file));
+
+        CliTest.Result inspect = t2c("inspect", file.toString(), "--json");
+        assertEquals(0, inspect.code(), inspect.err());
+        assertTrue(inspect.out().contains("\"Quant\""), inspect.out());
+        Path logits = dir.resolve("logits.npy");
+        CliTest.Result ran = t2c("run", file.toString(), "--input", EXAMPLES.resolve("fashion_samples.npy").toString(),
+                "--output", logits.toString());
+        assertEquals(0, ran.code(), ran.err());
+        assertTrue(Files.isRegularFile(logits));
+
+        Path strict = dir.resolve("strict.qonnx.onnx");
+        CliTest.Result s = t2c("export", run.toString(), "--to", "qonnx", "--strict-ties", "--out", strict.toString());
+        if (j.get("tie_notes").size() > 0) {
+            assertOneLineError(s, "odd zero point", "refused (strict)");
+            assertFalse(Files.exists(strict), "nothing written");
+        } else {
+            assertEquals(0, s.code(), s.err());
+        }
+        try (var files = Files.list(run.resolve("t2c"))) {
+            assertTrue(files.allMatch(f -> f.getFileName().toString().equals("model.qonnx.onnx")),
+                    "only the file, no temporary left");
+        }
+    }
+
+    @Test
     void errorsAreOneLineAndWriteNothing() throws IOException {
         assertOneLineError(t2c("export", dir.toString(), "--to", "onnx"), "run t2c convert");
-        assertOneLineError(t2c("export", dir.toString(), "--to", "qonnx"), "--to qonnx is not supported");
+        assertOneLineError(t2c("export", dir.toString(), "--to", "qonnx"), "run t2c ptq first");
+        assertOneLineError(t2c("export", dir.toString(), "--to", "tflite"), "--to tflite is not supported");
+        assertOneLineError(t2c("export", dir.toString(), "--to", "c", "--ptq", "x"), "applies to --to qonnx only");
         assertOneLineError(t2c("export", dir.toString(), "--to", "onnx", "--style", "qdq"), "unknown export style");
         assertOneLineError(t2c("export", dir.toString(), "--to", "c", "--style", "qoperator"), "applies to --to onnx");
         try (var files = Files.list(dir)) {

@@ -24,6 +24,7 @@ import java.util.Map;
 public final class OnnxBuilder {
     private final GraphProto.Builder graph = GraphProto.newBuilder();
     private final int opset;
+    private final Map<String, Integer> domains = new java.util.LinkedHashMap<>();
     private int counter;
 
     public OnnxBuilder(String name, int opset) {
@@ -35,6 +36,40 @@ public final class OnnxBuilder {
     public String input(String name, DType dtype, int... shape) {
         graph.addInput(valueInfo(name, dtype, shape));
         return name;
+    }
+
+    /** Declares an operator set of another domain (e.g. QONNX's custom ops), written beside the default one. */
+    public OnnxBuilder opsetImport(String domain, int version) {
+        domains.put(domain, version);
+        return this;
+    }
+
+    /** An initializer under exactly this name (the caller keeps names unique), e.g. a state-dict key. */
+    public String initializer(String name, Tensor t) {
+        graph.addInitializer(OnnxTensors.toProto(name, t));
+        return name;
+    }
+
+    /**
+     * Adds a node of any domain ("" for ONNX's) with the given input and output names, as a graph already named
+     * them; the node gets {@code name} made unique by a counter.
+     */
+    public void node(String domain, String opType, String name, Attributes attrs, List<String> inputs,
+                     List<String> outputs) {
+        NodeProto.Builder n = NodeProto.newBuilder().setName(name + "_" + counter++).setOpType(opType)
+                .addAllInput(inputs).addAllOutput(outputs);
+        if (!domain.isEmpty()) {
+            n.setDomain(domain);
+        }
+        for (Map.Entry<String, Object> e : attrs.asMap().entrySet()) {
+            n.addAttribute(attribute(e.getKey(), e.getValue()));
+        }
+        graph.addNode(n);
+    }
+
+    /** A fresh value name derived from {@code base}. */
+    public String fresh(String base) {
+        return base + "_" + counter++;
     }
 
     public String constant(String name, Tensor t) {
@@ -110,9 +145,11 @@ public final class OnnxBuilder {
     }
 
     public ModelProto build() {
-        return ModelProto.newBuilder().setIrVersion(8).setProducerName("t2c").setProducerVersion("0.1.0")
-                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
-                .setGraph(graph.build()).build();
+        ModelProto.Builder m = ModelProto.newBuilder().setIrVersion(8).setProducerName("t2c")
+                .setProducerVersion("0.1.0")
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset));
+        domains.forEach((d, v) -> m.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(d).setVersion(v)));
+        return m.setGraph(graph.build()).build();
     }
 
     private static ValueInfoProto valueInfo(String name, DType dtype, int[] shape) {

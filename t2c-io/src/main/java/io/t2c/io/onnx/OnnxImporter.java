@@ -43,7 +43,9 @@ import java.util.TreeMap;
 /**
  * Imports an ONNX model (opsets 1–22; tested 9–21; before 7 only where the op means the same) into a {@link Graph}: initializers and {@code Constant} nodes
  * become constants, each node is mapped by {@link OnnxOps} onto a registered op in its canonical (latest-opset) form,
- * and shape-computing subgraphs are folded. Every unsupported op is collected and reported in one message.
+ * and shape-computing subgraphs are folded. Every unsupported op is collected and reported in one message. QONNX's
+ * {@code Quant} and {@code BipolarQuant} (domains {@code qonnx.custom_op.general} and {@code finn.custom_op.general})
+ * map onto {@link QonnxOps}; their attributes are checked as they are read.
  */
 public final class OnnxImporter {
     public static final int MIN_OPSET = 1;
@@ -116,6 +118,12 @@ public final class OnnxImporter {
                 continue;
             }
             String key = defaultDomain ? np.getOpType() : domain + "." + np.getOpType();
+            if (QonnxOps.isQonnxDomain(domain) && QonnxOps.OPS.contains(np.getOpType()) && registry.has(np.getOpType())) {
+                Attributes a = attributes(np, name, source);
+                QonnxOps.checkAttributes(np.getOpType(), name, a);
+                nodes.add(new Node(name, np.getOpType(), np.getInputList(), np.getOutputList(), a));
+                continue;
+            }
             if (!defaultDomain || !OnnxOps.supports(np.getOpType()) || !registry.has(OnnxOps.target(np.getOpType()))) {
                 unsupported.computeIfAbsent(key, k -> new LinkedHashSet<>()).add(name);
                 continue;
@@ -156,6 +164,11 @@ public final class OnnxImporter {
     public static PassPipeline cleanup(OpRegistry registry) {
         return new PassPipeline(List.of(new FoldConstants(registry), new FoldBatchNorm(), new FuseActivation(),
                 new EliminateDeadNodes()));
+    }
+
+    /** The ONNX op types (default domain) the importer maps onto registered ops. */
+    public static Set<String> standardOps() {
+        return OnnxOps.SUPPORTED;
     }
 
     private static int defaultOpset(ModelProto model, String source) {
