@@ -281,7 +281,9 @@ public final class Extraction {
     /** The code type of an op's input: its producer's output type (X_MIN/X_MAX only for bundles without types). */
     private IntType inputType(Node n) {
         Node p = codeProducer(n.input(0));
-        if (p != null && (p.attributes().has(Y_TYPE) || !p.attributes().has(MULTIPLIER))) {
+        // A declared output type, a raw accumulator, or an accumulator with a ReLU epilogue (MobileNet's last conv
+        // feeding the average pool: its clamp [0, B] is the range, and the pool declares no input range of its own).
+        if (p != null && (p.attributes().has(Y_TYPE) || !p.attributes().has(MULTIPLIER) || !n.attributes().has(X_MAX))) {
             return typeOf(n.input(0));
         }
         return IntType.forRange(n.attributes().getLong(X_MIN, 0), n.attributes().getLong(X_MAX, 0));

@@ -194,6 +194,8 @@ public final class SelfCheck {
         int[] pad = global || !a.has("pads") ? new int[4] : toInts(a.get("pads"));
         int[] dil = global || !a.has("dilations") ? new int[] {1, 1} : toInts(a.get("dilations"));
         boolean includePad = a.path("count_include_pad").asInt() != 0;
+        // Pooling an accumulator with per-channel scales: one row of multipliers per channel, index c·(taps+1) + n.
+        boolean perChannel = a.path("per_channel").asInt() != 0;
         long zx = a.path("x_zero_point").asLong();
         int oh = (s[2] + pad[0] + pad[2] - dil[0] * (k[0] - 1) - 1) / st[0] + 1;
         int ow = (s[3] + pad[1] + pad[3] - dil[1] * (k[1] - 1) - 1) / st[1] + 1;
@@ -218,7 +220,8 @@ public final class SelfCheck {
                         }
                     }
                     out[1][i] = best;
-                    out[2][i++] = includePad ? k[0] * k[1] : taps;
+                    int divisor = includePad ? k[0] * k[1] : taps;
+                    out[2][i++] = perChannel ? (plane % s[1]) * (k[0] * k[1] + 1) + divisor : divisor;
                 }
             }
         }
