@@ -187,6 +187,10 @@ class OnnxExportTest {
         try (var files = java.nio.file.Files.list(dir)) {
             assertEquals(List.of(file), files.toList(), "no temporary file left");
         }
+        java.nio.file.Path plain = java.nio.file.Files.writeString(dir.resolve("plain.txt"), "x");
+        assertEquals(java.nio.file.Files.getPosixFilePermissions(plain), java.nio.file.Files.getPosixFilePermissions(file),
+                "the export gets the permissions of any file the user writes (the umask), not a temp file's 0600");
+        java.nio.file.Files.delete(plain);
         Map<String, Tensor> out = ORT.run(java.nio.file.Files.readAllBytes(file), "image", images(0, 1),
                 List.of("logits"));
         assertEquals(10, out.get("logits").size());

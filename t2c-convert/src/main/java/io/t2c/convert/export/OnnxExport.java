@@ -94,9 +94,12 @@ public final class OnnxExport {
     public static void write(ModelProto model, Path file) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        // Not createTempFile: that makes the file 0600, and the renamed export would be unreadable to others. A
+        // file created the ordinary way gets the user's umask, like any file they write.
+        Path tmp = dir.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime()
+                + ".tmp");
         try {
-            Files.write(tmp, model.toByteArray());
+            Files.write(tmp, model.toByteArray(), java.nio.file.StandardOpenOption.CREATE_NEW);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
