@@ -228,15 +228,7 @@ final class ExportCommand implements Callable<Integer> {
     /** The first --samples images of --data, one batch. */
     private Tensor images() {
         Dataset dataset = Datasets.open(data);
-        if (samples > dataset.size()) {
-            throw new T2cException("--samples " + samples + " exceeds the " + dataset.size() + " samples of "
-                    + dataset.name());
-        }
-        int[] indices = new int[samples];
-        for (int i = 0; i < samples; i++) {
-            indices[i] = i;
-        }
-        return dataset.batch(indices).images();
+        return dataset.batch(ExtractCommand.firstSamples(dataset, samples)).images();
     }
 
     /**

@@ -65,14 +65,7 @@ final class ExtractCommand implements Callable<Integer> {
         }
         Graph integer = ModelBundle.read(model);
         Dataset dataset = Datasets.open(data);
-        if (samples > dataset.size()) {
-            throw new T2cException("--samples " + samples + " exceeds the " + dataset.size() + " samples of "
-                    + dataset.name());
-        }
-        int[] indices = new int[samples];
-        for (int i = 0; i < samples; i++) {
-            indices[i] = i;
-        }
+        int[] indices = firstSamples(dataset, samples);
         long start = System.nanoTime();
         Extraction.Summary summary = Extraction.write(integer, dataset.batch(indices).images(), indices, options,
                 run.resolve("t2c").resolve("tensors"));
@@ -102,5 +95,18 @@ final class ExtractCommand implements Callable<Integer> {
         result.put("pe", pe);
         o.result(result);
         return check.passed() == check.ops() ? 0 : 1;
+    }
+
+    /** Indices 0 … samples − 1 of the dataset: the samples --samples asks for, refused when it has fewer. */
+    static int[] firstSamples(Dataset dataset, int samples) {
+        if (samples > dataset.size()) {
+            throw new T2cException("--samples " + samples + " exceeds the " + dataset.size() + " samples of "
+                    + dataset.name());
+        }
+        int[] indices = new int[samples];
+        for (int i = 0; i < samples; i++) {
+            indices[i] = i;
+        }
+        return indices;
     }
 }
