@@ -1015,17 +1015,8 @@ final class Float64Reference {
         D mu = new D(statShape);
         D inv = new D(statShape);
         for (int o = 0; o < outer; o++) {
-            double s = 0;
-            for (int i = 0; i < len; i++) {
-                s += x.v()[o * len + i];
-            }
-            double mean = s / len;
-            double q = 0;
-            for (int i = 0; i < len; i++) {
-                double dv = x.v()[o * len + i] - mean;
-                q += dv * dv;
-            }
-            double is = 1 / Math.sqrt(q / len + eps);
+            double mean = mean(x.v(), o * len, len);
+            double is = inverseStd(x.v(), o * len, len, mean, eps);
             mu.v()[o] = mean;
             inv.v()[o] = is;
             for (int i = 0; i < len; i++) {
@@ -1035,6 +1026,24 @@ final class Float64Reference {
             }
         }
         return List.of(y, mu, inv);
+    }
+
+    private static double mean(double[] v, int from, int len) {
+        double s = 0;
+        for (int i = 0; i < len; i++) {
+            s += v[from + i];
+        }
+        return s / len;
+    }
+
+    /** 1 / sqrt(biased variance + eps) of v[from, from + len) around its mean. */
+    private static double inverseStd(double[] v, int from, int len, double mean, double eps) {
+        double q = 0;
+        for (int i = 0; i < len; i++) {
+            double dv = v[from + i] - mean;
+            q += dv * dv;
+        }
+        return 1 / Math.sqrt(q / len + eps);
     }
 
     /** InstanceNormalization: per (n, c) over the spatial dims, then scale[c] and B[c]. */
@@ -1048,17 +1057,8 @@ final class Float64Reference {
         int len = x.size() / planes;
         D y = new D(x.shape().clone());
         for (int p = 0; p < planes; p++) {
-            double s = 0;
-            for (int i = 0; i < len; i++) {
-                s += x.v()[p * len + i];
-            }
-            double mean = s / len;
-            double q = 0;
-            for (int i = 0; i < len; i++) {
-                double dv = x.v()[p * len + i] - mean;
-                q += dv * dv;
-            }
-            double is = 1 / Math.sqrt(q / len + eps);
+            double mean = mean(x.v(), p * len, len);
+            double is = inverseStd(x.v(), p * len, len, mean, eps);
             for (int i = 0; i < len; i++) {
                 y.v()[p * len + i] = (x.v()[p * len + i] - mean) * is * scale.v()[p % c] + bias.v()[p % c];
             }
