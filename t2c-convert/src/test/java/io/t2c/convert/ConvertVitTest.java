@@ -3,16 +3,26 @@ package io.t2c.convert;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.t2c.convert.extract.Extraction;
+import io.t2c.convert.extract.SelfCheck;
 import io.t2c.graph.Executor;
 import io.t2c.graph.Graph;
 import io.t2c.graph.Node;
 import io.t2c.io.data.Dataset;
 import io.t2c.io.data.Datasets;
 import io.t2c.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * vit_mini_patch4 (random seeded weights, W8A8 minmax_channel + minmax, 128 calibration images) converts to an
@@ -35,6 +45,47 @@ class ConvertVitTest {
     @Test
     void vitMiniConvertsIntegerOnlyAndBitExactWithWideGelu() {
         convertAndCheck(true);
+    }
+
+    /**
+     * Test vectors of the transformer ops: each kind is extracted with its operands (the class token's 16-bit codes
+     * as x of the concat), the self-check recomputes them from the files, and a doubled softmax constant in the
+     * manifest or a flipped LayerNorm output code fails exactly that op.
+     */
+    @Test
+    void vitMiniTestVectorsPassTheSelfCheckAndCatchTampering(@TempDir Path dir) throws IOException {
+        Graph ig = LowerToInteger.run(ConvertZooTest.fakeQuant("vit_mini_patch4", false, true),
+                LowerToInteger.Options.defaults());
+        Path out = dir.resolve("vit");
+        Extraction.write(ig, Datasets.open("fashion-mnist:test").batch(0, 1).images(), new int[] {0},
+                Extraction.Options.parse("hex", null), out);
+        SelfCheck.Report r = SelfCheck.run(out);
+        assertEquals(r.ops(), r.passed(), r.failures().toString());
+
+        ObjectNode manifest = (ObjectNode) new ObjectMapper().readTree(out.resolve("manifest.json").toFile());
+        Map<String, ObjectNode> firstOfKind = new TreeMap<>();
+        manifest.get("ops").forEach(op -> firstOfKind.putIfAbsent(op.get("op").asText(), (ObjectNode) op));
+        assertTrue(firstOfKind.keySet().containsAll(Set.of(IntegerOps.MATMUL, IntegerOps.CONCAT, IntegerOps.SOFTMAX,
+                IntegerOps.LAYER_NORM, IntegerOps.GELU)), firstOfKind.keySet().toString());
+        JsonNode concat = firstOfKind.get(IntegerOps.CONCAT).get("tensors");
+        assertEquals(16, concat.get("x").get("bits").asInt(), "class token codes");
+        assertTrue(concat.has("x2") && concat.has("y"));
+        JsonNode matMul = firstOfKind.get(IntegerOps.MATMUL).get("tensors");
+        assertTrue(matMul.has("x") && matMul.has("x2") && matMul.has("acc"));
+
+        ((ObjectNode) firstOfKind.get(IntegerOps.SOFTMAX).get("attributes")).put(IntegerOps.EXP_B,
+                firstOfKind.get(IntegerOps.SOFTMAX).get("attributes").get(IntegerOps.EXP_B).asLong() * 2);
+        new ObjectMapper().writeValue(out.resolve("manifest.json").toFile(), manifest);
+        Path y = out.resolve(firstOfKind.get(IntegerOps.LAYER_NORM).get("folder").asText()).resolve("y.hex");
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(y));
+        lines.set(3, lines.get(3).equals("00") ? "01" : "00");
+        Files.write(y, lines);
+        SelfCheck.Report tampered = SelfCheck.run(out);
+        assertEquals(r.ops() - 2, tampered.passed(), tampered.failures().toString());
+        assertTrue(tampered.failures().stream().anyMatch(f -> f.startsWith(
+                firstOfKind.get(IntegerOps.SOFTMAX).get("name").asText() + ": y[")), tampered.failures().toString());
+        assertTrue(tampered.failures().stream().anyMatch(f -> f.startsWith(
+                firstOfKind.get(IntegerOps.LAYER_NORM).get("name").asText() + ": y[3]")), tampered.failures().toString());
     }
 
     private static void convertAndCheck(boolean wideGelu) {

@@ -145,12 +145,9 @@ class ConvertZooTest {
         assertTrue(sqnr >= fakeQuantSqnr - 1, "integer " + sqnr + " dB vs fake-quant " + fakeQuantSqnr + " dB");
     }
 
-    /**
-     * Test vectors of the zoo CNNs: one sample written, then recomputed from the files alone. (The ViT's extraction
-     * does not run yet: IntMatMul/IntConcat/transformer ops are not extracted.)
-     */
+    /** Test vectors of the small zoo models: one sample written, then recomputed from the files alone. */
     @ParameterizedTest
-    @ValueSource(strings = {"resnet20", "vgg_small_x0_25", "mobilenet_v1_x0_5"})
+    @ValueSource(strings = {"resnet20", "vgg_small_x0_25", "mobilenet_v1_x0_5", "vit_mini_patch4"})
     void testVectorsOfEveryZooModelPassTheSelfCheck(String arch, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws java.io.IOException {
         Graph ig = LowerToInteger.run(fakeQuant(arch, arch.startsWith("mobilenet")), LowerToInteger.Options.defaults());

@@ -4,18 +4,24 @@ import static io.t2c.convert.IntegerOps.ACC_BITS;
 import static io.t2c.convert.IntegerOps.ADD;
 import static io.t2c.convert.IntegerOps.AVERAGE_POOL;
 import static io.t2c.convert.IntegerOps.B_ZERO_POINT;
+import static io.t2c.convert.IntegerOps.CONCAT;
 import static io.t2c.convert.IntegerOps.CONV;
+import static io.t2c.convert.IntegerOps.GELU;
 import static io.t2c.convert.IntegerOps.GEMM;
+import static io.t2c.convert.IntegerOps.LAYER_NORM;
 import static io.t2c.convert.IntegerOps.LUT;
+import static io.t2c.convert.IntegerOps.MATMUL;
 import static io.t2c.convert.IntegerOps.MAX_POOL;
 import static io.t2c.convert.IntegerOps.MULTIPLIER;
 import static io.t2c.convert.IntegerOps.REQUANTIZE;
 import static io.t2c.convert.IntegerOps.SHIFT;
+import static io.t2c.convert.IntegerOps.SOFTMAX;
 import static io.t2c.convert.IntegerOps.W_SCALE;
 import static io.t2c.convert.IntegerOps.W_TYPE;
 import static io.t2c.convert.IntegerOps.W_ZERO_POINT;
 import static io.t2c.convert.IntegerOps.X_MAX;
 import static io.t2c.convert.IntegerOps.X_MIN;
+import static io.t2c.convert.IntegerOps.X_ZERO_POINTS;
 import static io.t2c.convert.IntegerOps.X_ZERO_POINT;
 import static io.t2c.convert.IntegerOps.Y_MAX;
 import static io.t2c.convert.IntegerOps.Y_MIN;
@@ -55,8 +61,11 @@ import java.util.Set;
 public final class Extraction {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     /** The ops a testbench exercises; quantize/dequantize touch floats, movement ops only reorder. */
-    static final Set<String> EXTRACTED = Set.of(CONV, GEMM, ADD, AVERAGE_POOL, MAX_POOL, REQUANTIZE, LUT);
-    private static final Set<String> PASS_THROUGH = Set.of("Flatten", "Reshape", "Transpose", MAX_POOL);
+    static final Set<String> EXTRACTED = Set.of(CONV, GEMM, ADD, AVERAGE_POOL, MAX_POOL, REQUANTIZE, LUT, MATMUL,
+            CONCAT, SOFTMAX, LAYER_NORM, GELU);
+    /** Ops whose output holds their first input's codes, reordered or repeated. */
+    private static final Set<String> PASS_THROUGH = Set.of("Flatten", "Reshape", "Transpose", "Gather", "Expand",
+            MAX_POOL);
 
     /** What to write: tensor formats, whether C headers, and the PE array size (null: no tiling). */
     public record Options(List<TensorFormat> formats, boolean cHeaders, PeTiling.ArraySize pe) {
@@ -190,7 +199,7 @@ public final class Extraction {
         Attributes a = n.attributes();
         ReferenceExecutor.Result out = values.get(n.output(0));
         List<ExtractedTensor> t = new ArrayList<>();
-        ReferenceExecutor.Result x = values.get(n.input(0));
+        ReferenceExecutor.Result x = operand(values, n.input(0));
         boolean requant = a.has(MULTIPLIER);
         String layout = layout(out.shape().length);
         switch (n.opType()) {
@@ -215,7 +224,7 @@ public final class Extraction {
                 t.add(new ExtractedTensor("acc", out.acc(), out.shape(), layout, accType, accScale, new long[] {0}));
             }
             case ADD -> {
-                ReferenceExecutor.Result x2 = values.get(n.input(1));
+                ReferenceExecutor.Result x2 = operand(values, n.input(1));
                 t.add(new ExtractedTensor("x", x.ints(), x.shape(), layout, typeOf(n.input(0)), scaleOf(n.input(0)),
                         new long[] {a.getLong(X_ZERO_POINT, 0)}));
                 t.add(new ExtractedTensor("x2", x2.ints(), x2.shape(), layout, typeOf(n.input(1)),
@@ -235,6 +244,26 @@ public final class Extraction {
                 t.add(new ExtractedTensor("acc", out.acc(), out.shape(), layout, widthOf(out.acc()),
                         scaleOf(n.input(0)), new long[] {0}));
             }
+            case MATMUL -> {
+                // Both operands are activations (attention's Q·Kᵀ and P·V): x is [..., M, K], x2 [..., K, N].
+                t.add(new ExtractedTensor("x", x.ints(), x.shape(), "…MK", typeOf(n.input(0)), scaleOf(n.input(0)),
+                        new long[] {a.getLong(X_ZERO_POINT, 0)}));
+                ReferenceExecutor.Result x2 = operand(values, n.input(1));
+                t.add(new ExtractedTensor("x2", x2.ints(), x2.shape(), "…KN", typeOf(n.input(1)),
+                        scaleOf(n.input(1)), new long[] {a.getLong(B_ZERO_POINT, 0)}));
+                t.add(new ExtractedTensor("acc", out.acc(), out.shape(), "…MN", new IntType(a.getInt(ACC_BITS, 32),
+                        true), product(scaleOf(n.input(0)), scaleOf(n.input(1))), new long[] {0}));
+            }
+            case CONCAT -> {
+                long[] zx = a.getLongs(X_ZERO_POINTS);
+                for (int i = 0; i < n.inputs().size(); i++) {
+                    ReferenceExecutor.Result operand = operand(values, n.input(i));
+                    t.add(new ExtractedTensor(inputRole(i), operand.ints(), operand.shape(), layout,
+                            typeOf(n.input(i)), scaleOf(n.input(i)), new long[] {zx[i]}));
+                }
+            }
+            case SOFTMAX, LAYER_NORM, GELU -> t.add(new ExtractedTensor("x", x.ints(), x.shape(), layout,
+                    typeOf(n.input(0)), scaleOf(n.input(0)), new long[] {a.getLong(X_ZERO_POINT, 0)}));
             case MAX_POOL, REQUANTIZE -> t.add(new ExtractedTensor("x", x.ints(), x.shape(), layout,
                     typeOf(n.input(0)), scaleOf(n.input(0)), new long[] {a.getLong(X_ZERO_POINT, 0)}));
             case LUT -> {
@@ -253,6 +282,21 @@ public final class Extraction {
                             0)}));
         }
         return t;
+    }
+
+    /** An op's input as the reference computed it, or as stored when it is a constant (16-bit codes of one). */
+    private ReferenceExecutor.Result operand(Map<String, ReferenceExecutor.Result> values, String name) {
+        ReferenceExecutor.Result r = values.get(name);
+        if (r == null) {
+            Tensor constant = graph.initializer(name);
+            r = new ReferenceExecutor.Result(constant.dtype(), constant.shape(), constant.toLongArray(), null, null);
+        }
+        return r;
+    }
+
+    /** The role of an op's i-th activation input: x, x2, x3, ... */
+    static String inputRole(int i) {
+        return i == 0 ? "x" : "x" + (i + 1);
     }
 
     /** pe_x and pe_w of a conv or linear layer (docs/FORMATS.md, "PE tiling"). */
@@ -293,7 +337,12 @@ public final class Extraction {
     private IntType typeOf(String value) {
         Node p = codeProducer(value);
         if (p == null) {
-            throw new T2cException("value " + value + " has no integer producer");
+            // A constant read as data (ViT's class token, position embedding): 16-bit codes stored as they are.
+            Tensor constant = graph.initializer(codeSource(value));
+            if (constant == null) {
+                throw new T2cException("value " + value + " has no integer producer");
+            }
+            return rangeOf(constant.toLongArray());
         }
         Attributes a = p.attributes();
         if (a.has(Y_TYPE)) {
@@ -310,13 +359,19 @@ public final class Extraction {
         return p == null || !p.attributes().has(Y_SCALE) ? null : p.attributes().getDoubles(Y_SCALE);
     }
 
-    /** The op that gave a value its codes, looking through movement ops and max pooling. */
+    /** The op that gave a value its codes, looking through movement ops and max pooling; null for a constant. */
     private Node codeProducer(String value) {
+        return producers.get(codeSource(value));
+    }
+
+    /** The value whose codes {@code value} holds: itself, or what a chain of movement ops started from. */
+    private String codeSource(String value) {
         Node p = producers.get(value);
         while (p != null && PASS_THROUGH.contains(p.opType())) {
-            p = producers.get(p.input(0));
+            value = p.input(0);
+            p = producers.get(value);
         }
-        return p;
+        return value;
     }
 
     private static IntType rangeOf(long[] v) {

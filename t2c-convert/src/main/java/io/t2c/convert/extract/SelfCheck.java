@@ -1,16 +1,28 @@
 package io.t2c.convert.extract;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.t2c.convert.ReferenceExecutor;
+import io.t2c.graph.Attributes;
+import io.t2c.graph.Graph;
+import io.t2c.graph.Node;
+import io.t2c.graph.Value;
+import io.t2c.tensor.DType;
 import io.t2c.tensor.T2cException;
+import io.t2c.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Recomputes every extracted op from the written files alone (manifest.json plus the npy, bin or hex files, in that
- * order of preference) with plain loops over {@code long}, and compares {@code acc} and {@code y} exactly. Shares no
- * code with the integer executors: it proves the files are a complete, consistent description of each op.
+ * order of preference) and compares {@code acc} and {@code y} exactly: it proves the files are a complete, consistent
+ * description of each op. Conv, linear, add, pooling, requantization and lookups are recomputed with plain loops over
+ * {@code long} that share no code with the integer executors. The transformer ops (matmul, concat, softmax, LayerNorm,
+ * GELU) are rebuilt as a one-node graph from the manifest's attributes and the files' operands, and run by the
+ * scalar {@link ReferenceExecutor}: nothing but the files goes in, so a missing attribute or operand still fails.
  */
 public final class SelfCheck {
     /** {@code passed} of {@code ops} ops matched; {@code failures} names each op that did not, and why. */
@@ -98,6 +110,11 @@ public final class SelfCheck {
                     codes[i] = table.v[(int) index];
                 }
             }
+            case "IntMatMul", "IntConcat", "IntSoftmax", "IntLayerNorm", "IntGelu" -> {
+                ReferenceExecutor.Result r = runReference(dir, op);
+                sums = r.acc();
+                codes = r.ints();
+            }
             default -> {
                 return "unknown op type " + op.get("op").asText();
             }
@@ -109,6 +126,61 @@ public final class SelfCheck {
             }
         }
         return y == null ? null : firstDifference("y", y.v, codes);
+    }
+
+    /** The op as a one-node graph whose operands (x, x2, ...) are constants read from the files, run by the reference. */
+    private static ReferenceExecutor.Result runReference(Path dir, JsonNode op) throws IOException {
+        JsonNode tensors = op.get("tensors");
+        List<String> inputs = new ArrayList<>();
+        Map<String, Tensor> operands = new LinkedHashMap<>();
+        for (int i = 0; tensors.has(Extraction.inputRole(i)); i++) {
+            String role = Extraction.inputRole(i);
+            Vec v = read(dir, tensors, role);
+            inputs.add(role);
+            operands.put(role, Tensor.ofLongs(v.v, v.shape));
+        }
+        Node node = new Node(op.get("name").asText(), op.get("op").asText(), inputs, List.of("y"),
+                attributes(op.get("attributes")));
+        Graph g = new Graph("self-check", List.of(), List.of(new Value("y", DType.INT32, null)), List.of(node),
+                operands, Map.of());
+        return ReferenceExecutor.run(g, Map.of()).get("y");
+    }
+
+    /** JSON attributes back as typed values: whole numbers as long / long[], others as double / double[]. */
+    private static Attributes attributes(JsonNode json) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        json.fields().forEachRemaining(e -> {
+            JsonNode v = e.getValue();
+            if (v.isTextual()) {
+                values.put(e.getKey(), v.asText());
+            } else if (v.isIntegralNumber()) {
+                values.put(e.getKey(), v.asLong());
+            } else if (v.isNumber()) {
+                values.put(e.getKey(), v.asDouble());
+            } else if (v.isArray() && allIntegral(v)) {
+                long[] a = new long[v.size()];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = v.get(i).asLong();
+                }
+                values.put(e.getKey(), a);
+            } else if (v.isArray()) {
+                double[] a = new double[v.size()];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = v.get(i).asDouble();
+                }
+                values.put(e.getKey(), a);
+            }
+        });
+        return Attributes.of(values);
+    }
+
+    private static boolean allIntegral(JsonNode array) {
+        for (JsonNode e : array) {
+            if (!e.isIntegralNumber()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A tensor read back: values and shape. */
