@@ -12,14 +12,18 @@ import java.util.Random;
 import java.util.TreeMap;
 
 /**
- * Per-op time of the ResNet-18-shaped model in our executor, summed by op type and listed for the slowest nodes:
- * where the end-to-end time goes. Args: batch (default 1), iterations (default 10).
+ * Per-op time of ResNet-18 in our executor, summed by op type and listed for the slowest nodes: where the
+ * end-to-end time goes. Args: model ("float": the ResNet-18-shaped ONNX model, the default; "integer": the zoo
+ * ResNet-18 converted at W8A8, see {@link IntegerEndToEndBench}), batch (default 1), iterations (default 10).
  */
 public final class ProfileBench {
     public static void main(String[] args) {
-        int batch = args.length > 0 ? Integer.parseInt(args[0]) : 1;
-        int iterations = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-        Graph g = new OnnxImporter(OpRegistry.standard()).convert(OnnxLayers.resnet18(17), "resnet18-shaped");
+        boolean integer = args.length > 0 && args[0].equals("integer");
+        int batch = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        int iterations = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+        Graph g = integer ? IntegerEndToEndBench.integerResNet18()
+                : new OnnxImporter(OpRegistry.standard()).convert(OnnxLayers.resnet18(17), "resnet18-shaped");
+        String input = g.inputs().get(0).name();
         Executor ex = new Executor(g);
         float[] data = new float[batch * 3 * 224 * 224];
         Random r = new Random(1);
@@ -28,11 +32,11 @@ public final class ProfileBench {
         }
         Tensor x = Tensor.of(data, batch, 3, 224, 224);
         for (int i = 0; i < 5; i++) {
-            ex.run(x);
+            ex.run(Map.of(input, x));
         }
         long[] nanos = new long[g.nodes().size()];
         for (int i = 0; i < iterations; i++) {
-            ex.run(Map.of("x", x), nanos);
+            ex.run(Map.of(input, x), nanos);
         }
         Map<String, Double> byOp = new TreeMap<>();
         double total = 0;

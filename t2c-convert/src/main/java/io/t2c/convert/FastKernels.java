@@ -73,11 +73,16 @@ final class FastKernels {
         int inner = inner(shape, axis);
         int channels = shape[axis];
         int[] out = new int[x.length];
-        Parallel.forRange(x.length, 1 << 14, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                int c = ma.length == 1 ? 0 : (i / inner) % channels;
-                long sum = (x[i] - za) * ma[c] + (y[i % y.length] - zb) * mb[c];
-                out[i] = (int) rq.apply(sum, c);
+        // Row by row along the channel axis, so each row has one pair of multipliers.
+        Parallel.forRange(x.length / inner, Math.max(1, (1 << 14) / inner), (from, to) -> {
+            for (int row = from; row < to; row++) {
+                int c = ma.length == 1 ? 0 : row % channels;
+                long a1 = ma[c];
+                long b1 = mb[c];
+                for (int i = row * inner; i < (row + 1) * inner; i++) {
+                    long sum = (x[i] - za) * a1 + (y[y.length == x.length ? i : i % y.length] - zb) * b1;
+                    out[i] = (int) rq.apply(sum, c);
+                }
             }
         });
         return Tensor.ofInts(out, shape);
@@ -264,10 +269,17 @@ final class FastKernels {
                     Math.max((long) hi - z, (long) z - lo));
         }
 
-        void check(Node node, int code) {
-            if (code < min || code > max) {
-                throw new T2cException("node " + node.label() + ": input code " + code + " lies outside its declared"
-                        + " range [" + min + ", " + max + "]");
+        /** Every input code against the declared range, once, before any work. */
+        void checkAll(Node node, int[] codes) {
+            int lo = Integer.MAX_VALUE;
+            int hi = Integer.MIN_VALUE;
+            for (int c : codes) {
+                lo = Math.min(lo, c);
+                hi = Math.max(hi, c);
+            }
+            if (codes.length > 0 && (lo < min || hi > max)) {
+                throw new T2cException("node " + node.label() + ": input code " + (lo < min ? lo : hi) + " lies outside"
+                        + " its declared range [" + min + ", " + max + "]");
             }
         }
     }
@@ -308,48 +320,120 @@ final class FastKernels {
         Tensor run(Tensor input) {
             ConvGeometry g = ConvGeometry.of(node, input.shape(), weightShape);
             int[] xs = input.ints();
+            x.checkAll(node, xs);
+            byte[] xb = panels[0].bytes() != null ? toBytes(xs) : null;
             int k = g.reduction();
             int og = g.outPerGroup();
             int plane = g.outPlane();
-            boolean wide = requant == null && accBits == 64;
-            int[] out32 = wide ? null : new int[g.batch() * g.outChannels() * plane];
-            long[] out64 = wide ? new long[g.batch() * g.outChannels() * plane] : null;
+            Output out = new Output(node, requant, accBits, g.batch() * g.outChannels() * plane);
             GemmS8 gemm = Kernels.get().gemmS8();
-            Parallel.forRange(g.batch() * g.group(), 1, (from, to) -> {
+            // Output rows split into blocks so that even one image with one group keeps every core busy.
+            int blocks = Math.min(g.outH(), Math.ceilDiv(4 * Parallel.threads(), g.batch() * g.group()));
+            int rowsPerBlock = Math.ceilDiv(g.outH(), blocks);
+            Parallel.forRange(g.batch() * g.group() * blocks, 1, (from, to) -> {
                 for (int task = from; task < to; task++) {
-                    int n = task / g.group();
-                    int gi = task % g.group();
-                    WeightPanel p = panels[gi];
-                    long[] acc = new long[plane * og];
-                    if (p.bytes() != null) {
-                        byte[] a = new byte[plane * k];
-                        im2colBytes(g, xs, n, gi, a);
-                        int[] c = new int[plane * og];
-                        gemm.gemm(plane, og, k, a, 0, k, x.unsigned(), x.zeroPoint(), p.bytes(), 0, og, p.unsigned(),
-                                p.zeroPoints(), c, 0, og);
-                        for (int i = 0; i < c.length; i++) {
-                            acc[i] = c[i];
-                        }
-                    } else {
-                        int[] a = new int[plane * k];
-                        im2colCentered(g, xs, n, gi, a);
-                        wideGemm(plane, og, k, a, p.centered(), acc);
+                    int n = task / (g.group() * blocks);
+                    int gi = task / blocks % g.group();
+                    int firstRow = task % blocks * rowsPerBlock;
+                    int positions = Math.max(0, Math.min(rowsPerBlock, g.outH() - firstRow)) * g.outW();
+                    if (positions == 0) {
+                        continue;
                     }
-                    for (int pos = 0; pos < plane; pos++) {
+                    int[] taps = patchOffsets(g, firstRow, positions);
+                    int base = (n * g.inChannels() + gi * g.inPerGroup()) * g.inH() * g.inW();
+                    WeightPanel p = panels[gi];
+                    int firstOut = n * g.outChannels() * plane + firstRow * g.outW();
+                    if (p.bytes() != null) {
+                        byte[] a = new byte[taps.length];
+                        byte zx = (byte) x.zeroPoint();
+                        for (int i = 0; i < a.length; i++) {
+                            a[i] = taps[i] < 0 ? zx : xb[base + taps[i]];
+                        }
+                        int[] c = new int[positions * og];
+                        gemm.gemm(positions, og, k, a, 0, k, x.unsigned(), x.zeroPoint(), p.bytes(), 0, og,
+                                p.unsigned(), p.zeroPoints(), c, 0, og);
                         for (int j = 0; j < og; j++) {
                             int co = gi * og + j;
-                            long v = acc[pos * og + j] + (bias == null ? 0 : bias[co]);
-                            int at = (n * g.outChannels() + co) * plane + pos;
-                            store(v, co, at, out32, out64);
+                            long b = bias == null ? 0 : bias[co];
+                            for (int pos = 0; pos < positions; pos++) {
+                                out.put(c[pos * og + j] + b, co, firstOut + co * plane + pos);
+                            }
+                        }
+                    } else {
+                        int[] a = new int[taps.length];
+                        for (int i = 0; i < a.length; i++) {
+                            a[i] = taps[i] < 0 ? 0 : xs[base + taps[i]] - x.zeroPoint();
+                        }
+                        long[] acc = new long[positions * og];
+                        wideGemm(positions, og, k, a, p.centered(), acc);
+                        for (int j = 0; j < og; j++) {
+                            int co = gi * og + j;
+                            long b = bias == null ? 0 : bias[co];
+                            for (int pos = 0; pos < positions; pos++) {
+                                out.put(acc[pos * og + j] + b, co, firstOut + co * plane + pos);
+                            }
                         }
                     }
                 }
             });
-            int[] shape = {g.batch(), g.outChannels(), g.outH(), g.outW()};
-            return wide ? Tensor.ofLongs(out64, shape) : Tensor.ofInts(out32, shape);
+            return out.tensor(g.batch(), g.outChannels(), g.outH(), g.outW());
         }
 
-        private void store(long acc, int channel, int at, int[] out32, long[] out64) {
+        /**
+         * The im2col view of output rows [firstRow, firstRow + positions/outW) for one image and group: entry
+         * pos·K + (ci·kh + ky)·kw + kx is the offset of that tap in the group's input channels, or −1 in the padding.
+         */
+        private static int[] patchOffsets(ConvGeometry g, int firstRow, int positions) {
+            int[] taps = new int[positions * g.reduction()];
+            int i = 0;
+            for (int oy = firstRow; i < taps.length; oy++) {
+                for (int ox = 0; ox < g.outW(); ox++) {
+                    for (int ci = 0; ci < g.inPerGroup(); ci++) {
+                        int chan = ci * g.inH() * g.inW();
+                        for (int ky = 0; ky < g.kernelH(); ky++) {
+                            int iy = oy * g.strideH() - g.padTop() + ky * g.dilationH();
+                            for (int kx = 0; kx < g.kernelW(); kx++) {
+                                int ix = ox * g.strideW() - g.padLeft() + kx * g.dilationW();
+                                taps[i++] = iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()
+                                        ? chan + iy * g.inW() + ix : -1;
+                            }
+                        }
+                    }
+                }
+            }
+            return taps;
+        }
+    }
+
+    private static byte[] toBytes(int[] codes) {
+        byte[] b = new byte[codes.length];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) codes[i];
+        }
+        return b;
+    }
+
+    /**
+     * The output of a conv or linear layer: each accumulator (bias included) checked against the declared width,
+     * then requantized to a code, or kept raw (int32, or int64 for a 64-bit layer without requantization).
+     */
+    private static final class Output {
+        private final Node node;
+        private final Requant requant;
+        private final int accBits;
+        private final int[] out32;
+        private final long[] out64;
+
+        Output(Node node, Requant requant, int accBits, int size) {
+            this.node = node;
+            this.requant = requant;
+            this.accBits = accBits;
+            boolean wide = requant == null && accBits == 64;
+            this.out32 = wide ? null : new int[size];
+            this.out64 = wide ? new long[size] : null;
+        }
+
+        void put(long acc, int channel, int at) {
             if (accBits == 32 && (acc < Integer.MIN_VALUE || acc > Integer.MAX_VALUE)) {
                 throw Requant.overflow(node, acc, accBits);
             }
@@ -362,51 +446,8 @@ final class FastKernels {
             }
         }
 
-        /** Patches of image n, group gi as bytes [outPlane × K]; taps in the padding hold the zero point. */
-        private void im2colBytes(ConvGeometry g, int[] xs, int n, int gi, byte[] a) {
-            int k = g.reduction();
-            int i = 0;
-            for (int oy = 0; oy < g.outH(); oy++) {
-                for (int ox = 0; ox < g.outW(); ox++) {
-                    int row = i;
-                    for (int ci = 0; ci < g.inPerGroup(); ci++) {
-                        int chan = (n * g.inChannels() + gi * g.inPerGroup() + ci) * g.inH() * g.inW();
-                        for (int ky = 0; ky < g.kernelH(); ky++) {
-                            int iy = oy * g.strideH() - g.padTop() + ky * g.dilationH();
-                            for (int kx = 0; kx < g.kernelW(); kx++) {
-                                int ix = ox * g.strideW() - g.padLeft() + kx * g.dilationW();
-                                int code = iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()
-                                        ? xs[chan + iy * g.inW() + ix] : x.zeroPoint();
-                                x.check(node, code);
-                                a[row++] = (byte) code;
-                            }
-                        }
-                    }
-                    i += k;
-                }
-            }
-        }
-
-        /** Patches as x − zx (0 in the padding), for the wide path. */
-        private void im2colCentered(ConvGeometry g, int[] xs, int n, int gi, int[] a) {
-            int i = 0;
-            for (int oy = 0; oy < g.outH(); oy++) {
-                for (int ox = 0; ox < g.outW(); ox++) {
-                    for (int ci = 0; ci < g.inPerGroup(); ci++) {
-                        int chan = (n * g.inChannels() + gi * g.inPerGroup() + ci) * g.inH() * g.inW();
-                        for (int ky = 0; ky < g.kernelH(); ky++) {
-                            int iy = oy * g.strideH() - g.padTop() + ky * g.dilationH();
-                            for (int kx = 0; kx < g.kernelW(); kx++) {
-                                int ix = ox * g.strideW() - g.padLeft() + kx * g.dilationW();
-                                int code = iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()
-                                        ? xs[chan + iy * g.inW() + ix] : x.zeroPoint();
-                                x.check(node, code);
-                                a[i++] = code - x.zeroPoint();
-                            }
-                        }
-                    }
-                }
-            }
+        Tensor tensor(int... shape) {
+            return out64 != null ? Tensor.ofLongs(out64, shape) : Tensor.ofInts(out32, shape);
         }
     }
 
@@ -445,60 +486,40 @@ final class FastKernels {
                         + " features, weight expects " + inFeatures);
             }
             int[] xs = input.ints();
+            x.checkAll(node, xs);
             int rows = xs.length / inFeatures;
-            boolean wide = requant == null && accBits == 64;
-            int[] out32 = wide ? null : new int[rows * outFeatures];
-            long[] out64 = wide ? new long[rows * outFeatures] : null;
+            Output out = new Output(node, requant, accBits, rows * outFeatures);
             GemmS8 gemm = Kernels.get().gemmS8();
             int tasks = Math.ceilDiv(rows, ROWS_PER_TASK);
             Parallel.forRange(tasks, 1, (from, to) -> {
                 for (int task = from; task < to; task++) {
                     int r0 = task * ROWS_PER_TASK;
                     int m = Math.min(ROWS_PER_TASK, rows - r0);
-                    long[] acc = new long[m * outFeatures];
+                    int first = r0 * outFeatures;
                     if (panel.bytes() != null) {
-                        byte[] a = new byte[m * inFeatures];
-                        for (int i = 0; i < a.length; i++) {
-                            int code = xs[r0 * inFeatures + i];
-                            x.check(node, code);
-                            a[i] = (byte) code;
-                        }
+                        byte[] a = toBytes(Arrays.copyOfRange(xs, r0 * inFeatures, (r0 + m) * inFeatures));
                         int[] c = new int[m * outFeatures];
                         gemm.gemm(m, outFeatures, inFeatures, a, 0, inFeatures, x.unsigned(), x.zeroPoint(),
                                 panel.bytes(), 0, outFeatures, panel.unsigned(), panel.zeroPoints(), c, 0, outFeatures);
                         for (int i = 0; i < c.length; i++) {
-                            acc[i] = c[i];
+                            out.put(c[i] + (bias == null ? 0 : bias[i % outFeatures]), i % outFeatures, first + i);
                         }
                     } else {
                         int[] a = new int[m * inFeatures];
                         for (int i = 0; i < a.length; i++) {
-                            int code = xs[r0 * inFeatures + i];
-                            x.check(node, code);
-                            a[i] = code - x.zeroPoint();
+                            a[i] = xs[r0 * inFeatures + i] - x.zeroPoint();
                         }
+                        long[] acc = new long[m * outFeatures];
                         wideGemm(m, outFeatures, inFeatures, a, panel.centered(), acc);
-                    }
-                    for (int i = 0; i < m; i++) {
-                        for (int j = 0; j < outFeatures; j++) {
-                            long v = acc[i * outFeatures + j] + (bias == null ? 0 : bias[j]);
-                            int at = (r0 + i) * outFeatures + j;
-                            if (accBits == 32 && (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE)) {
-                                throw Requant.overflow(node, v, accBits);
-                            }
-                            if (requant != null) {
-                                out32[at] = (int) requant.apply(v, j);
-                            } else if (wide) {
-                                out64[at] = v;
-                            } else {
-                                out32[at] = (int) v;
-                            }
+                        for (int i = 0; i < acc.length; i++) {
+                            out.put(acc[i] + (bias == null ? 0 : bias[i % outFeatures]), i % outFeatures, first + i);
                         }
                     }
                 }
             });
             int[] outShape = shape.clone();
             outShape[outShape.length - 1] = outFeatures;
-            return wide ? Tensor.ofLongs(out64, outShape) : Tensor.ofInts(out32, outShape);
+            return out.tensor(outShape);
         }
     }
 
