@@ -267,7 +267,7 @@ public final class OnnxExport {
 
     private Held quantize(Node n) {
         Attributes a = n.attributes();
-        DType type = codeType(n, IntegerOps.Y_TYPE);
+        DType type = valueType(n);
         double scale = a.getDouble(IntegerOps.SCALE, 1);
         long zp = a.getLong(IntegerOps.ZERO_POINT, 0);
         Rounding rounding = Rounding.parse(a.getString(IntegerOps.ROUNDING, "half-even"));
