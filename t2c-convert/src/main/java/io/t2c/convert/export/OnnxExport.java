@@ -30,10 +30,12 @@ import java.util.TreeMap;
  * <p>{@link Style#EXACT} expresses our arithmetic with integer ONNX ops so the outputs equal our executor's bit for
  * bit: ConvInteger / MatMulInteger (uint8 operands, int32 accumulation) plus the int32 bias, the requantization as
  * INT64 ops ({@link FixedPointOnnx}), the input quantizer in DOUBLE with our rounding, the output dequantized in
- * DOUBLE then rounded once to float. {@link Style#QOPERATOR} uses the standard QLinearConv / QuantizeLinear /
+ * DOUBLE then rounded once to float; the transformer ops (attention matmuls, Softmax, LayerNorm, GELU) as INT64
+ * arithmetic ({@link TransformerOnnx}). {@link Style#QOPERATOR} uses the standard QLinearConv / QuantizeLinear /
  * DequantizeLinear form that hardware compilers read; it requantizes with float scales and half-even rounding, so it
- * only approximates our model. Codes of at most 8 bits are held as int8/uint8; anything ONNX cannot express
- * faithfully fails naming the node and op.
+ * only approximates our model, and has no form for the transformer ops. Codes of at most 8 bits are held as
+ * int8/uint8, wider codes (exact style) as INT32; anything ONNX cannot express faithfully fails naming the node and
+ * op.
  */
 public final class OnnxExport {
     /** Opset 13: per-axis QuantizeLinear/DequantizeLinear, and every integer kernel used here exists in ORT. */
@@ -172,7 +174,7 @@ public final class OnnxExport {
             return h;
         }
         Tensor t = constant(n, i);
-        return constants.computeIfAbsent(n.input(i), name -> new Held(b.constant("constant", t), t.dtype(), null, 0,
+        return constants.computeIfAbsent(n.input(i), name -> new Held(b.constant(name, t), t.dtype(), null, 0,
                 -1));
     }
 
@@ -302,7 +304,7 @@ public final class OnnxExport {
                     + " ConvInteger/MatMulInteger accumulate in int32");
         }
         Held x = in(n, 0);
-        if (x.type() == DType.INT32 || x.type() == DType.FLOAT32) {
+        if (x.type() != DType.INT8 && x.type() != DType.UINT8) {
             throw new T2cException("node " + n.label() + " (" + n.opType() + "): input is not 8-bit codes");
         }
         long zx = a.getLong(IntegerOps.X_ZERO_POINT, 0);
