@@ -38,7 +38,7 @@ final class TransformerOnnx {
         String p = b.node("Add", t, b.node("Mul", z, ln2));
         String pb = b.node("Add", p, scalar(b, "exp_b", a.getLong(IntegerOps.EXP_B, 0)));
         String poly = b.node("Add", b.node("Mul", pb, pb), scalar(b, "exp_c", a.getLong(IntegerOps.EXP_C, 0)));
-        String e = b.node("Where", b.node("Greater", z, scalar(b, "62", 62)), scalar(b, "zero", 0),
+        String e = b.node("Where", b.node("Greater", z, scalar(b, "max_exponent", 62)), scalar(b, "zero", 0),
                 floorDiv(b, poly, powerOfTwo(b, FixedPointOnnx.atMost(b, z, 62))));
         String sum = b.node("ReduceSum", Attributes.of("keepdims", 1L), e, scalar(b, "axes", -1));
         String den = b.node("Mul", sum, scalar(b, "two_to_s", 1L << a.getLongs(IntegerOps.SHIFT)[0]));
