@@ -1,8 +1,12 @@
 package io.t2c.convert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.t2c.convert.export.ExportCheck;
+import io.t2c.convert.export.OnnxExport;
 import io.t2c.graph.Attributes;
 import io.t2c.graph.Graph;
 import io.t2c.graph.Node;
@@ -17,8 +21,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The integer Softmax, LayerNorm and GELU against float64 on seeded random inputs (max and mean error in real units,
- * the figures of docs/NUMERICS.md), and the fast kernels against the scalar reference, bit for bit. Attributes are
- * built as {@link LowerToInteger} builds them.
+ * the figures of docs/NUMERICS.md), the fast kernels against the scalar reference, bit for bit, and the exact ONNX
+ * export in ONNX Runtime against our executor, bit for bit. Attributes are built as {@link LowerToInteger} builds
+ * them.
  */
 class IntegerNonLinearTest {
     static final int ROWS = 200;
@@ -28,6 +33,35 @@ class IntegerNonLinearTest {
         Graph g = new Graph("one", List.of(), List.of(new Value(n.output(0), DType.INT32, null)), List.of(n),
                 Map.of(n.input(0), x), Map.of());
         return ReferenceExecutor.run(g, Map.of()).get(n.output(0)).ints();
+    }
+
+    /**
+     * Node n exported (exact style) behind an IntQuantize of scale 1, whose {@code codeType} codes equal the float
+     * input x, and run in ONNX Runtime: the codes and n's output equal our executor's bit for bit.
+     */
+    static void assertOnnxExportEqualsOurs(Node n, Tensor x, String codeType) {
+        boolean signed = !codeType.startsWith("u");
+        int bits = Integer.parseInt(codeType.substring(signed ? 3 : 4));
+        long lo = signed ? -(1L << (bits - 1)) : 0;
+        int[] shape = new int[x.rank() + 1];
+        shape[0] = 1;
+        System.arraycopy(x.shape(), 0, shape, 1, x.rank());
+        Node quantize = new Node("quantize", IntegerOps.QUANTIZE, List.of("image"), List.of(n.input(0)),
+                Attributes.of(IntegerOps.SCALE, 1.0, IntegerOps.Y_MIN, lo, IntegerOps.Y_MAX, lo + (1L << bits) - 1,
+                        IntegerOps.Y_TYPE, codeType));
+        Node dequantize = new Node("dequantize", IntegerOps.DEQUANTIZE, List.of(n.output(0)), List.of("out"),
+                Attributes.of(IntegerOps.SCALE, new double[] {1}));
+        Graph g = new Graph("one", List.of(new Value("image", DType.FLOAT32, shape)), List.of(new Value("out",
+                DType.FLOAT32, shape)), List.of(quantize, n, dequantize), Map.of(), Map.of());
+        long[] codes = x.toLongArray();
+        float[] image = new float[codes.length];
+        for (int i = 0; i < codes.length; i++) {
+            image[i] = codes[i];
+        }
+        ExportCheck.Report r = ExportCheck.run(g, OnnxExport.export(g, OnnxExport.Style.EXACT), Tensor.of(image,
+                shape), OnnxExportTest.ORT);
+        assertNull(r.firstMismatch());
+        assertEquals(1, r.exactSamples());
     }
 
     static long[] asLongs(Tensor t) {
@@ -92,6 +126,13 @@ class IntegerNonLinearTest {
         report("softmax", err, dy);
         // Half an output step of rounding plus I-BERT's polynomial error (relative ~1e-3 of a probability ≤ 1).
         assertTrue(maxAbs(err) <= dy / 2 + 0.003, "softmax max error " + maxAbs(err));
+        // The export also on int16 rows up to 16× as spread, where 2^−z underflows (z ≥ 63 gives e = 0).
+        int[] wide = new int[ROWS * cols];
+        for (int i = 0; i < wide.length; i++) {
+            wide[i] = rnd.nextInt(1 << (i / cols % 16 + 1)) - (1 << (i / cols % 16));
+        }
+        assertOnnxExportEqualsOurs(n, input, "int16");
+        assertOnnxExportEqualsOurs(n, Tensor.ofInts(wide, ROWS, cols), "int16");
     }
 
     @Test
@@ -146,6 +187,7 @@ class IntegerNonLinearTest {
             }
         }
         report("layernorm", err, dy);
+        assertOnnxExportEqualsOurs(n, input, "int8");
         // Half an output step, plus the floor of the normalized value at 2^−14 times |γ| (≤ ~2.5 here).
         assertTrue(maxAbs(err) <= dy / 2 + 2e-4, "layernorm max error " + maxAbs(err));
     }
@@ -196,6 +238,7 @@ class IntegerNonLinearTest {
             err[i] = fast[i] * dy - v / 2 * (1 + erf(v / Math.sqrt(2)));
         }
         report("gelu", err, dy);
+        assertOnnxExportEqualsOurs(n, input, "int16");
         // I-BERT's second-order erf is within ~0.02 of GELU on |x| ≤ 9; plus half an output step.
         assertTrue(maxAbs(err) <= dy / 2 + 0.025, "gelu max error " + maxAbs(err));
     }

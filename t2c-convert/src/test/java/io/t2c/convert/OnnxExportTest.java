@@ -25,6 +25,8 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** ONNX export of integer graphs, run in ONNX Runtime (test scope) and compared with our executor. */
 class OnnxExportTest {
@@ -111,6 +113,47 @@ class OnnxExportTest {
         assertTrue(r.ops().containsKey("ReduceSum"), r.ops().toString());
         ExportCheck.Report check = ExportCheck.run(ig, r, images(0, 16), ORT);
         assertEquals(16, check.exactSamples(), String.valueOf(check.firstMismatch()));
+    }
+
+    /**
+     * MobileNet's last conv keeps its accumulator with the fused ReLU as a clamp and no code type, and the global
+     * average pool reads it with per-channel multipliers (per_channel = 1).
+     */
+    @Test
+    void mobilenetWithItsPerChannelAveragePoolExportsExactly() {
+        Graph ig = LowerToInteger.run(ConvertZooTest.fakeQuant("mobilenet_v1_x0_5", true),
+                LowerToInteger.Options.defaults());
+        assertTrue(ig.nodes().stream().anyMatch(n -> n.opType().equals(IntegerOps.AVERAGE_POOL)
+                && n.attributes().getLong(IntegerOps.POOL_PER_CHANNEL, 0) == 1));
+        assertEveryIntegerValueEqualsOurs("mobilenet_v1_x0_5", ig, images(0, 6));
+    }
+
+    /** vit_mini_patch4 W8A8, GELU as a table and as I-BERT's integer GELU: every op of the integer graph exported. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void vitExportsExactlyWithSoftmaxLayerNormAndGelu(boolean wideGelu) {
+        Graph ig = LowerToInteger.run(ConvertZooTest.fakeQuant("vit_mini_patch4", false, wideGelu),
+                LowerToInteger.Options.defaults());
+        OnnxExport.Result r = assertEveryIntegerValueEqualsOurs("vit_mini_patch4" + (wideGelu ? " (wide GELU)" : ""),
+                ig, images(0, 4));
+        for (String op : List.of("MatMul", "ReduceMax", "Sqrt", "BitShift", "Expand", "Concat", "Gather")) {
+            assertTrue(r.ops().containsKey(op), op + " in " + r.ops());
+        }
+        assertEquals(wideGelu, r.ops().containsKey("Sign"), r.ops().toString());
+    }
+
+    /** Exports (exact style) and checks that every integer value of our graph is compared, and equal in ORT. */
+    private static OnnxExport.Result assertEveryIntegerValueEqualsOurs(String model, Graph ig, Tensor images) {
+        OnnxExport.Result r = OnnxExport.export(ig, OnnxExport.Style.EXACT);
+        ExportCheck.Report check = ExportCheck.run(ig, r, images, ORT);
+        long integerOutputs = ig.nodes().stream().filter(n -> !n.opType().equals(IntegerOps.DEQUANTIZE)).count();
+        System.out.printf("%s: ONNX export equals our executor on %d/%d samples, %d values each (%d integer node"
+                + " outputs + the logits)%n", model, check.exactSamples(), check.samples(), check.values(),
+                integerOutputs);
+        assertNull(check.firstMismatch());
+        assertEquals(images.dim(0), check.exactSamples());
+        assertEquals(integerOutputs, r.integerValues().size(), "every integer node output is compared");
+        return r;
     }
 
     @Test

@@ -30,12 +30,31 @@ public final class FixedPointOnnx {
     public static String requantize(OnnxBuilder b, String v, long[] multiplier, int[] shift, Rounding mode,
                                     long zeroPoint, long min, long max, int[] channelShape) {
         String product = b.node("Mul", v, longs(b, "multiplier", multiplier, channelShape));
-        String shifted = roundShift(b, product, shift, mode, channelShape);
+        return shiftToCodes(b, product, shift, mode, zeroPoint, min, max, channelShape);
+    }
+
+    /** {@code clamp(zy + roundShift(p, s_c), lo, hi)} of an INT64 product {@code p} (LayerNorm adds β first). */
+    static String shiftToCodes(OnnxBuilder b, String p, int[] shift, Rounding mode, long zeroPoint, long min,
+                               long max, int[] channelShape) {
+        String shifted = roundShift(b, p, shift, mode, channelShape);
         String y = zeroPoint == 0 ? shifted : b.node("Add", shifted, scalar(b, "y_zero_point", zeroPoint));
-        String lo = scalar(b, "y_min", min);
-        String hi = scalar(b, "y_max", max);
-        String atLeastMin = b.node("Where", b.node("Less", y, lo), lo, y);
-        return b.node("Where", b.node("Greater", atLeastMin, hi), hi, atLeastMin);
+        return clamp(b, y, min, max);
+    }
+
+    /**
+     * {@code min(max(v, lo), hi)} on INT64 as Where(Less)/Where(Greater): ONNX Runtime 1.23's int64 Clip and
+     * Max/Min left values ≥ 2^31 unclamped in our test.
+     */
+    static String clamp(OnnxBuilder b, String v, long min, long max) {
+        String lo = scalar(b, "min", min);
+        String atLeastMin = b.node("Where", b.node("Less", v, lo), lo, v);
+        return atMost(b, atLeastMin, max);
+    }
+
+    /** {@code min(v, hi)} on INT64 (Where, for the reason in {@link #clamp}). */
+    static String atMost(OnnxBuilder b, String v, long max) {
+        String hi = scalar(b, "max", max);
+        return b.node("Where", b.node("Greater", v, hi), hi, v);
     }
 
     /** Emits {@code roundShift(p, s_c)} on INT64 {@code p} by the formulation in the class comment. */
@@ -70,9 +89,20 @@ public final class FixedPointOnnx {
         return floorDiv(b, addend == null ? p : b.node("Add", p, addend), d);
     }
 
-    /** floor(a / d) for d > 0: subtract the floor remainder (Mod, fmod = 0) so the Div is exact. */
-    private static String floorDiv(OnnxBuilder b, String a, String d) {
+    /**
+     * ⌊a / d⌋ for any d ≠ 0 (ONNX's integer Div truncates towards zero): Mod with fmod = 0 takes the divisor's sign,
+     * so a − Mod(a, d) is a multiple of d on the floor side and the Div is exact.
+     */
+    static String floorDiv(OnnxBuilder b, String a, String d) {
         return b.node("Div", b.node("Sub", a, b.node("Mod", a, d)), d);
+    }
+
+    /** round(num / den) half-up for den > 0, as our reference: ⌊num / den⌋ plus one when 2·remainder ≥ den. */
+    static String divideHalfUp(OnnxBuilder b, String num, String den) {
+        String rem = b.node("Mod", num, den);
+        String quotient = b.node("Div", b.node("Sub", num, rem), den);
+        String up = b.node("Not", b.node("Less", b.node("Mul", rem, scalar(b, "two", 2)), den));
+        return b.node("Add", quotient, b.node("Cast", Attributes.of("to", 7), up));
     }
 
     static String longs(OnnxBuilder b, String name, long[] values, int[] channelShape) {

@@ -30,10 +30,12 @@ import java.util.TreeMap;
  * <p>{@link Style#EXACT} expresses our arithmetic with integer ONNX ops so the outputs equal our executor's bit for
  * bit: ConvInteger / MatMulInteger (uint8 operands, int32 accumulation) plus the int32 bias, the requantization as
  * INT64 ops ({@link FixedPointOnnx}), the input quantizer in DOUBLE with our rounding, the output dequantized in
- * DOUBLE then rounded once to float. {@link Style#QOPERATOR} uses the standard QLinearConv / QuantizeLinear /
+ * DOUBLE then rounded once to float; the transformer ops (attention matmuls, Softmax, LayerNorm, GELU) as INT64
+ * arithmetic ({@link TransformerOnnx}). {@link Style#QOPERATOR} uses the standard QLinearConv / QuantizeLinear /
  * DequantizeLinear form that hardware compilers read; it requantizes with float scales and half-even rounding, so it
- * only approximates our model. Codes of at most 8 bits are held as int8/uint8; anything ONNX cannot express
- * faithfully fails naming the node and op.
+ * only approximates our model, and has no form for the transformer ops. Codes of at most 8 bits are held as
+ * int8/uint8, wider codes (exact style) as INT32; anything ONNX cannot express faithfully fails naming the node and
+ * op.
  */
 public final class OnnxExport {
     /** Opset 13: per-axis QuantizeLinear/DequantizeLinear, and every integer kernel used here exists in ORT. */
@@ -78,6 +80,8 @@ public final class OnnxExport {
     private final OnnxBuilder b;
     private final Map<String, TensorInfo> infos;
     private final Map<String, Held> held = new LinkedHashMap<>();
+    /** Initializers read as values (codes, shapes, indices; not the weights of ConvInteger/MatMulInteger), once each. */
+    private final Map<String, Held> constants = new LinkedHashMap<>();
 
     private OnnxExport(Graph graph, Style style) {
         this.graph = graph;
@@ -126,9 +130,15 @@ public final class OnnxExport {
                 case IntegerOps.AVERAGE_POOL -> averagePool(n);
                 case IntegerOps.DEQUANTIZE -> dequantize(n);
                 case IntegerOps.LUT -> lookup(n);
-                case "Flatten", "Transpose" -> in(n, 0).as(b.node(n.opType(), n.attributes(), in(n, 0).name()));
-                case "Reshape" -> in(n, 0).as(b.node("Reshape", n.attributes(), in(n, 0).name(),
-                        b.constant("shape", constant(n, 1))));
+                case IntegerOps.MATMUL -> matMul(n);
+                case IntegerOps.CONCAT -> concat(n);
+                case IntegerOps.SOFTMAX -> softmax(n);
+                case IntegerOps.LAYER_NORM -> layerNorm(n);
+                case IntegerOps.GELU -> gelu(n);
+                case "Flatten", "Transpose", "Gather", "Reshape", "Expand" -> in(n, 0).as(b.node(n.opType(),
+                        n.attributes(), names(n)));
+                case "Shape" -> shape(n);
+                case "Concat" -> new Held(b.node("Concat", n.attributes(), names(n)), DType.INT64, null, 0, 0);
                 default -> throw new T2cException("node " + n.label() + ": ONNX export does not support op "
                         + n.opType());
             };
@@ -157,13 +167,31 @@ public final class OnnxExport {
         return new Result(model.build(), style, ops, integers);
     }
 
+    /** Input i: the ONNX value of an activation, or an initializer (codes, shapes, indices) as a constant. */
     private Held in(Node n, int i) {
         Held h = held.get(n.input(i));
-        if (h == null) {
-            throw new T2cException("node " + n.label() + ": input " + n.input(i) + " is a constant; ONNX export"
-                    + " expects activations here");
+        if (h != null) {
+            return h;
         }
-        return h;
+        Tensor t = constant(n, i);
+        return constants.computeIfAbsent(n.input(i), name -> new Held(b.constant(name, t), t.dtype(), null, 0,
+                -1));
+    }
+
+    private String[] names(Node n) {
+        String[] names = new String[n.inputs().size()];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = in(n, i).name();
+        }
+        return names;
+    }
+
+    /** The transformer ops are written in integer arithmetic only: the QOperator style has no form for them. */
+    private void exactOnly(Node n) {
+        if (style != Style.EXACT) {
+            throw new T2cException("node " + n.label() + " (" + n.opType() + "): the " + style.id() + " export style"
+                    + " has no form for this op; use --style exact");
+        }
     }
 
     private Tensor constant(Node n, int i) {
@@ -183,12 +211,37 @@ public final class OnnxExport {
                     + " attribute; reconvert the model with this version");
         }
         boolean signed = !t.startsWith("u");
-        int bits = Integer.parseInt(t.substring(signed ? 3 : 4));
+        int bits = bits(t);
         if (bits > 8) {
             throw new T2cException("node " + n.label() + " (" + n.opType() + "): " + bits + "-bit codes; ONNX"
                     + " ConvInteger/MatMulInteger take 8-bit operands only");
         }
         return signed ? DType.INT8 : DType.UINT8;
+    }
+
+    /**
+     * The ONNX type holding a requantized output: 8-bit codes as int8/uint8 (what ConvInteger, MatMulInteger and
+     * MaxPool read). In the exact style also wider codes, as INT32, and a clamped accumulator without a code type (a
+     * ReLU fused into a raw accumulator, as MobileNet's last conv before the average pool), as INT32 or INT64 by its
+     * clamp bounds.
+     */
+    private DType valueType(Node n) {
+        Attributes a = n.attributes();
+        String t = a.getString(IntegerOps.Y_TYPE, null);
+        if (style != Style.EXACT && t == null) {
+            throw new T2cException("node " + n.label() + " (" + n.opType() + "): a clamped accumulator without a code"
+                    + " type has no " + style.id() + " form; use --style exact");
+        }
+        if (style == Style.EXACT && (t == null || bits(t) > 8)) {
+            boolean int32 = a.getLong(IntegerOps.Y_MIN, 0) >= Integer.MIN_VALUE
+                    && a.getLong(IntegerOps.Y_MAX, 0) <= Integer.MAX_VALUE;
+            return int32 ? DType.INT32 : DType.INT64;
+        }
+        return codeType(n, IntegerOps.Y_TYPE);
+    }
+
+    private static int bits(String type) {
+        return Integer.parseInt(type.substring(type.startsWith("u") ? 4 : 3));
     }
 
     private int[] channelShape(String value, int axis, int channels) {
@@ -216,7 +269,7 @@ public final class OnnxExport {
 
     private Held quantize(Node n) {
         Attributes a = n.attributes();
-        DType type = codeType(n, IntegerOps.Y_TYPE);
+        DType type = valueType(n);
         double scale = a.getDouble(IntegerOps.SCALE, 1);
         long zp = a.getLong(IntegerOps.ZERO_POINT, 0);
         Rounding rounding = Rounding.parse(a.getString(IntegerOps.ROUNDING, "half-even"));
@@ -251,7 +304,7 @@ public final class OnnxExport {
                     + " ConvInteger/MatMulInteger accumulate in int32");
         }
         Held x = in(n, 0);
-        if (x.type() == DType.INT32 || x.type() == DType.FLOAT32) {
+        if (x.type() != DType.INT8 && x.type() != DType.UINT8) {
             throw new T2cException("node " + n.label() + " (" + n.opType() + "): input is not 8-bit codes");
         }
         long zx = a.getLong(IntegerOps.X_ZERO_POINT, 0);
@@ -263,7 +316,7 @@ public final class OnnxExport {
         DType wType = codeType(n, IntegerOps.W_TYPE);
         Tensor w = constant(n, 1);
         Tensor bias = n.inputs().size() > 2 ? constant(n, 2) : null;
-        Requantization rq = Requantization.of(n);
+        Requantization rq = requantization(n);
         int channels = w.dim(0);
         int[] chShape = conv ? channelShape(n.output(0), 1, channels) : channelShape(n.output(0), -1, channels);
         double[] wScale = a.getDoubles(IntegerOps.W_SCALE);
@@ -316,7 +369,7 @@ public final class OnnxExport {
         Attributes a = n.attributes();
         Held left = in(n, 0);
         Held right = in(n, 1);
-        Requantization rq = Requantization.of(n);
+        Requantization rq = requantization(n);
         int axis = a.getInt(IntegerOps.Y_AXIS, 1);
         if (style == Style.QOPERATOR) {
             String sum = b.node("Add", dequantizeLinear(left), dequantizeLinear(right));
@@ -334,7 +387,7 @@ public final class OnnxExport {
     }
 
     private Held requantizeNode(Node n) {
-        Requantization rq = Requantization.of(n);
+        Requantization rq = requantization(n);
         Held x = in(n, 0);
         int axis = n.attributes().getInt(IntegerOps.Y_AXIS, 1);
         if (style == Style.QOPERATOR) {
@@ -388,31 +441,117 @@ public final class OnnxExport {
 
     /**
      * Global average pooling: the int64 sum of x − zx over H and W (ReduceSum), then the requantization of the one
-     * tap count H·W — our IntAveragePool exactly. Windowed pools, whose clipped windows divide by their own tap
-     * counts, are refused.
+     * tap count H·W — our IntAveragePool exactly. A pool of an accumulator with per-channel scales (per_channel = 1,
+     * exact style) takes each channel's entry for H·W taps, index c·(taps + 1) + taps. Windowed pools, whose clipped
+     * windows divide by their own tap counts, are refused.
      */
     private Held averagePool(Node n) {
         Attributes a = n.attributes();
-        if (a.getLong("global", 0) == 0 || a.getLong(IntegerOps.POOL_PER_CHANNEL, 0) != 0) {
+        boolean perChannel = a.getLong(IntegerOps.POOL_PER_CHANNEL, 0) != 0;
+        if (a.getLong("global", 0) == 0 || perChannel && style != Style.EXACT) {
             throw new T2cException("node " + n.label() + " (" + n.opType() + "): ONNX export handles global average"
-                    + " pooling of codes only; windowed pools and pools of per-channel accumulators are not exported"
-                    + " yet");
+                    + " pooling only, of per-channel accumulators in the exact style only; windowed pools are not"
+                    + " exported yet");
         }
         Held x = in(n, 0);
         int[] shape = infos.get(n.input(0)).shape();
         int taps = shape[2] * shape[3];
-        Requantization all = Requantization.of(n);
-        Requantization rq = new Requantization(new long[] {all.multiplier()[taps]}, new int[] {all.shift()[taps]},
-                all.zeroPoint(), all.min(), all.max(), all.rounding(), all.type(), all.scale());
+        int channels = perChannel ? shape[1] : 1;
+        int[] entries = new int[channels];
+        for (int c = 0; c < channels; c++) {
+            entries[c] = perChannel ? c * (taps + 1) + taps : taps;
+        }
+        Requantization rq = requantization(n).select(entries);
         if (style == Style.QOPERATOR) {
             // Opset 13: ReduceMean takes its axes as an attribute (ReduceSum already as an input).
             String mean = b.node("ReduceMean", Attributes.of("keepdims", 1L, "axes", new long[] {2, 3}),
                     dequantizeLinear(x));
             return floatRequant(n, mean, rq, 1);
         }
-        String sum = b.node("ReduceSum", Attributes.of("keepdims", 1L), centered(x, a.getLong(IntegerOps.X_ZERO_POINT, 0)),
-                b.constant("axes", Tensor.ofLongs(new long[] {2, 3}, 2)));
-        return exactRequant(n, sum, rq, new int[] {1}, 1);
+        String sum = b.node("ReduceSum", Attributes.of("keepdims", 1L), centered(x, a.getLong(IntegerOps.X_ZERO_POINT,
+                0)), b.constant("axes", Tensor.ofLongs(new long[] {2, 3}, 2)));
+        return exactRequant(n, sum, rq, channelShape(n.output(0), 1, channels), 1);
+    }
+
+    /** IntMatMul: Σ (a − za)(b − zb) by an INT64 MatMul (batched, any code width), then its one requantization. */
+    private Held matMul(Node n) {
+        exactOnly(n);
+        Attributes a = n.attributes();
+        String acc = b.node("MatMul", centered(in(n, 0), a.getLong(IntegerOps.X_ZERO_POINT, 0)),
+                centered(in(n, 1), a.getLong(IntegerOps.B_ZERO_POINT, 0)));
+        Requantization rq = requantization(n);
+        if (rq == null) {
+            return new Held(acc, DType.INT64, a.getDoubles(IntegerOps.Y_SCALE), 0, -1);
+        }
+        return exactRequant(n, acc, rq.select(0), new int[] {1}, -1);
+    }
+
+    /**
+     * IntConcat: each operand requantized to the output spec with its own multipliers (per channel along the axis
+     * for an accumulator operand), then Concat.
+     */
+    private Held concat(Node n) {
+        exactOnly(n);
+        Attributes a = n.attributes();
+        int axis = a.getInt("axis", 0);
+        long[] zeroPoints = a.getLongs(IntegerOps.X_ZERO_POINTS);
+        long[] channels = a.getLongs(IntegerOps.X_CHANNELS);
+        Requantization rq = requantization(n);
+        String[] parts = new String[n.inputs().size()];
+        int first = 0;
+        for (int i = 0; i < parts.length; i++) {
+            int[] entries = java.util.stream.IntStream.range(first, first + (int) channels[i]).toArray();
+            first += entries.length;
+            Requantization own = rq.select(entries);
+            parts[i] = FixedPointOnnx.requantize(b, centered(in(n, i), zeroPoints[i]), own.multiplier(), own.shift(),
+                    own.rounding(), own.zeroPoint(), own.min(), own.max(), channelShape(n.output(0), axis,
+                    entries.length));
+        }
+        return codes(n, b.node("Concat", Attributes.of("axis", (long) axis), parts), rq.type(), axis);
+    }
+
+    private Held softmax(Node n) {
+        exactOnly(n);
+        return codes(n, TransformerOnnx.softmax(b, centered(in(n, 0), 0), n.attributes()), valueType(n), -1);
+    }
+
+    private Held layerNorm(Node n) {
+        exactOnly(n);
+        Held x = in(n, 0);
+        long zx = n.attributes().getLong(IntegerOps.X_ZERO_POINT, 0);
+        int[] shape = infos.get(n.input(0)).shape();
+        return codes(n, TransformerOnnx.layerNorm(b, centered(x, zx), shape[shape.length - 1], maxDistance(n, x, zx),
+                n.attributes(), n.label()), valueType(n), -1);
+    }
+
+    /** The largest |x − zx| of 8-bit codes, what bounds LayerNorm's variance; wider inputs are refused. */
+    private static long maxDistance(Node n, Held x, long zx) {
+        if (x.type() != DType.INT8 && x.type() != DType.UINT8) {
+            throw new T2cException("node " + n.label() + " (" + n.opType() + "): input held as " + x.type()
+                    + "; the exported integer square root is proven exact for 8-bit codes only");
+        }
+        long lo = x.type() == DType.INT8 ? -128 : 0;
+        return Math.max(Math.abs(lo - zx), Math.abs(lo + 255 - zx));
+    }
+
+    private Held gelu(Node n) {
+        exactOnly(n);
+        Attributes a = n.attributes();
+        int axis = a.getInt(IntegerOps.Y_AXIS, -1);
+        int[] chShape = channelShape(n.output(0), axis, a.getLongs(IntegerOps.X_MULTIPLIER).length);
+        return codes(n, TransformerOnnx.gelu(b, centered(in(n, 0), a.getLong(IntegerOps.X_ZERO_POINT, 0)), a,
+                chShape), valueType(n), axis);
+    }
+
+    /** Shape, with opset 15's start/end as a Slice of the shape vector (opset 13's Shape has neither). */
+    private Held shape(Node n) {
+        String s = b.node("Shape", in(n, 0).name());
+        Attributes a = n.attributes();
+        if (a.has("start") || a.has("end")) {
+            s = b.node("Slice", s, FixedPointOnnx.scalar(b, "start", a.getLong("start", 0)),
+                    FixedPointOnnx.scalar(b, "end", a.getLong("end", Long.MAX_VALUE)));
+        }
+        return new Held(s, DType.INT64, null, 0, 0);
     }
 
     private Held dequantize(Node n) {
@@ -439,24 +578,43 @@ public final class OnnxExport {
     /** The requantization epilogue of a node: multipliers, shifts, zero point, clamp, rounding, code type. */
     private record Requantization(long[] multiplier, int[] shift, long zeroPoint, long min, long max,
                                   Rounding rounding, DType type, double scale) {
-        static Requantization of(Node n) {
+        static Requantization of(Node n, DType type) {
             Attributes a = n.attributes();
-            if (!a.has(IntegerOps.MULTIPLIER)) {
-                return null;
-            }
             return new Requantization(a.getLongs(IntegerOps.MULTIPLIER), a.getInts(IntegerOps.SHIFT, null),
                     a.getLong(IntegerOps.Y_ZERO_POINT, 0), a.getLong(IntegerOps.Y_MIN, 0),
                     a.getLong(IntegerOps.Y_MAX, 0), Rounding.parse(a.getString(IntegerOps.ROUNDING, "half-up")),
-                    codeType(n, IntegerOps.Y_TYPE), a.getDoubles(IntegerOps.Y_SCALE)[0]);
+                    type, a.getDoubles(IntegerOps.Y_SCALE)[0]);
         }
+
+        /**
+         * The multipliers and shifts at {@code entries} (one tap count of a pool, one Concat operand's channels, the
+         * first of a per-tensor op).
+         */
+        Requantization select(int... entries) {
+            long[] m = new long[entries.length];
+            int[] s = new int[entries.length];
+            for (int i = 0; i < entries.length; i++) {
+                m[i] = multiplier[entries[i]];
+                s[i] = shift[entries[i]];
+            }
+            return new Requantization(m, s, zeroPoint, min, max, rounding, type, scale);
+        }
+    }
+
+    private Requantization requantization(Node n) {
+        return n.attributes().has(IntegerOps.MULTIPLIER) ? Requantization.of(n, valueType(n)) : null;
     }
 
     /** INT64 {@code v} → our fixed-point requantization → codes. */
     private Held exactRequant(Node n, String v, Requantization rq, int[] chShape, int axis) {
-        String y = FixedPointOnnx.requantize(b, v, rq.multiplier(), rq.shift(), rq.rounding(), rq.zeroPoint(),
-                rq.min(), rq.max(), chShape);
-        return new Held(cast(y, rq.type()), rq.type(), n.attributes().getDoubles(IntegerOps.Y_SCALE), rq.zeroPoint(),
-                axis);
+        return codes(n, FixedPointOnnx.requantize(b, v, rq.multiplier(), rq.shift(), rq.rounding(), rq.zeroPoint(),
+                rq.min(), rq.max(), chShape), rq.type(), axis);
+    }
+
+    /** INT64 codes of node {@code n}'s output in the type that holds them. */
+    private Held codes(Node n, String y, DType type, int axis) {
+        return new Held(type == DType.INT64 ? y : cast(y, type), type, n.attributes().getDoubles(IntegerOps.Y_SCALE),
+                n.attributes().getLong(IntegerOps.Y_ZERO_POINT, 0), axis);
     }
 
     /** The QOperator requantization of integers: dequantize to float, QuantizeLinear (float scale, half-even). */
