@@ -321,7 +321,6 @@ final class FastKernels {
             ConvGeometry g = ConvGeometry.of(node, input.shape(), weightShape);
             int[] xs = input.ints();
             x.checkAll(node, xs);
-            byte[] xb = panels[0].bytes() != null ? toBytes(xs) : null;
             int k = g.reduction();
             int og = g.outPerGroup();
             int plane = g.outPlane();
@@ -339,16 +338,11 @@ final class FastKernels {
                     if (positions == 0) {
                         continue;
                     }
-                    int[] taps = patchOffsets(g, firstRow, positions);
-                    int base = (n * g.inChannels() + gi * g.inPerGroup()) * g.inH() * g.inW();
+                    int[] codes = patches(g, xs, n, gi, firstRow, positions);
                     WeightPanel p = panels[gi];
                     int firstOut = n * g.outChannels() * plane + firstRow * g.outW();
                     if (p.bytes() != null) {
-                        byte[] a = new byte[taps.length];
-                        byte zx = (byte) x.zeroPoint();
-                        for (int i = 0; i < a.length; i++) {
-                            a[i] = taps[i] < 0 ? zx : xb[base + taps[i]];
-                        }
+                        byte[] a = toBytes(codes);
                         int[] c = new int[positions * og];
                         gemm.gemm(positions, og, k, a, 0, k, x.unsigned(), x.zeroPoint(), p.bytes(), 0, og,
                                 p.unsigned(), p.zeroPoints(), c, 0, og);
@@ -360,12 +354,11 @@ final class FastKernels {
                             }
                         }
                     } else {
-                        int[] a = new int[taps.length];
-                        for (int i = 0; i < a.length; i++) {
-                            a[i] = taps[i] < 0 ? 0 : xs[base + taps[i]] - x.zeroPoint();
+                        for (int i = 0; i < codes.length; i++) {
+                            codes[i] -= x.zeroPoint();
                         }
                         long[] acc = new long[positions * og];
-                        wideGemm(positions, og, k, a, p.centered(), acc);
+                        wideGemm(positions, og, k, codes, p.centered(), acc);
                         for (int j = 0; j < og; j++) {
                             int co = gi * og + j;
                             long b = bias == null ? 0 : bias[co];
@@ -380,28 +373,33 @@ final class FastKernels {
         }
 
         /**
-         * The im2col view of output rows [firstRow, firstRow + positions/outW) for one image and group: entry
-         * pos·K + (ci·kh + ky)·kw + kx is the offset of that tap in the group's input channels, or −1 in the padding.
+         * The im2col view of output rows [firstRow, firstRow + positions/outW) of image n, group gi: row pos holds
+         * the K = C/group·kh·kw input codes under that output's window, (ci, ky, kx) order; the padding holds the zero
+         * point (so it contributes nothing once centered).
          */
-        private static int[] patchOffsets(ConvGeometry g, int firstRow, int positions) {
-            int[] taps = new int[positions * g.reduction()];
+        private int[] patches(ConvGeometry g, int[] xs, int n, int gi, int firstRow, int positions) {
+            int[] codes = new int[positions * g.reduction()];
+            int zx = x.zeroPoint();
+            int planeIn = g.inH() * g.inW();
+            int firstChannel = (n * g.inChannels() + gi * g.inPerGroup()) * planeIn;
             int i = 0;
-            for (int oy = firstRow; i < taps.length; oy++) {
+            for (int oy = firstRow; i < codes.length; oy++) {
                 for (int ox = 0; ox < g.outW(); ox++) {
                     for (int ci = 0; ci < g.inPerGroup(); ci++) {
-                        int chan = ci * g.inH() * g.inW();
+                        int chan = firstChannel + ci * planeIn;
                         for (int ky = 0; ky < g.kernelH(); ky++) {
                             int iy = oy * g.strideH() - g.padTop() + ky * g.dilationH();
+                            boolean rowInside = iy >= 0 && iy < g.inH();
+                            int rowStart = chan + iy * g.inW();
                             for (int kx = 0; kx < g.kernelW(); kx++) {
                                 int ix = ox * g.strideW() - g.padLeft() + kx * g.dilationW();
-                                taps[i++] = iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()
-                                        ? chan + iy * g.inW() + ix : -1;
+                                codes[i++] = rowInside && ix >= 0 && ix < g.inW() ? xs[rowStart + ix] : zx;
                             }
                         }
                     }
                 }
             }
-            return taps;
+            return codes;
         }
     }
 
