@@ -281,19 +281,22 @@ public final class OnnxExport {
         // x/Δ in double as we compute it (float x widened, Δ the float scale held exactly), rounded by our mode.
         String t = b.node("Div", castTo(in(n, 0).name(), ONNX_DOUBLE), b.constantDoubles("scale",
                 new double[] {scale}, 1));
-        String half = b.constantDoubles("half", new double[] {0.5}, 1);
         String rounded = switch (rounding) {
             case HALF_EVEN -> b.node("Round", t);
-            case HALF_UP -> b.node("Floor", b.node("Add", t, half));
+            case HALF_UP -> roundHalfUp(t);
             case FLOOR -> b.node("Floor", t);
             case HALF_AWAY -> b.node("Where", b.node("Less", t, b.constantDoubles("zero", new double[] {0}, 1)),
-                    b.node("Neg", b.node("Floor", b.node("Add", b.node("Neg", t), half))),
-                    b.node("Floor", b.node("Add", t, half)));
+                    b.node("Neg", roundHalfUp(b.node("Neg", t))), roundHalfUp(t));
         };
         String c = b.node("Add", rounded, b.constantDoubles("zero_point", new double[] {zp}, 1));
         c = b.node("Min", b.node("Max", c, b.constantDoubles("y_min", new double[] {a.getLong(IntegerOps.Y_MIN, 0)},
                 1)), b.constantDoubles("y_max", new double[] {a.getLong(IntegerOps.Y_MAX, 0)}, 1));
         return new Held(cast(c, type), type, new double[] {scale}, zp, 1);
+    }
+
+    /** ⌊t + ½⌋ of a DOUBLE value. */
+    private String roundHalfUp(String t) {
+        return b.node("Floor", b.node("Add", t, b.constantDoubles("half", new double[] {0.5}, 1)));
     }
 
     /** Conv and Gemm: ConvInteger / MatMulInteger plus the int32 bias, then the requantization if any. */
