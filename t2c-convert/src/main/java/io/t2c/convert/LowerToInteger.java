@@ -91,6 +91,8 @@ public final class LowerToInteger {
      * a broadcast over the batch shows.
      */
     private Map<String, io.t2c.graph.TensorInfo> shapes;
+    /** The same with the dynamic dimensions at 3, to tell static dimensions; inferred when first needed. */
+    private Map<String, io.t2c.graph.TensorInfo> shapesAtThree;
     private final Map<String, Tensor> initializers = new LinkedHashMap<>();
 
     private LowerToInteger(Graph source, Options options) {
@@ -463,8 +465,7 @@ public final class LowerToInteger {
             throw new T2cException("node " + n.label() + ": both operands of an activation MatMul must be quantized"
                     + " per tensor");
         }
-        int[] shapeA = valueShape(n.input(0));
-        long k = shapeA[shapeA.length - 1];
+        long k = staticDim(n, n.input(0), -1);
         long bound = Math.multiplyExact(k, Math.multiplyExact(a.maxAbs(), b.maxAbs()));
         int accBits = bound <= Integer.MAX_VALUE ? 32 : 64;
         double accScale = a.scale()[0] * b.scale()[0];
@@ -778,6 +779,24 @@ public final class LowerToInteger {
         initializers.put(name, Tensor.ofLongs(dims, dims.length));
         shapeValues.add(name);
         return name;
+    }
+
+    /**
+     * Dimension {@code axis} of value v, which bounds an accumulator and so must not follow a dynamic input dimension
+     * (it is compared between inferences with the dynamic dimensions at 2 and at 3).
+     */
+    private int staticDim(Node n, String v, int axis) {
+        if (shapesAtThree == null) {
+            shapesAtThree = io.t2c.graph.ShapeInference.infer(source, io.t2c.graph.op.OpRegistry.standard(), 3);
+        }
+        int[] atTwo = valueShape(v);
+        int a = Math.floorMod(axis, atTwo.length);
+        if (atTwo[a] != shapesAtThree.get(v).shape()[a]) {
+            throw new T2cException("node " + n.label() + ": its reduction length follows a dynamic input dimension,"
+                    + " so its accumulator has no bound; convert a graph with fixed input shapes (e.g. the sequence"
+                    + " length)");
+        }
+        return atTwo[a];
     }
 
     private int[] valueShape(String v) {
