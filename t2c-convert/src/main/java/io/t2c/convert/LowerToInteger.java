@@ -13,6 +13,7 @@ import io.t2c.quant.QuantContext;
 import io.t2c.quant.QuantSpec;
 import io.t2c.quant.Role;
 import io.t2c.quant.Rounding;
+import io.t2c.quant.ptq.QuantPlan;
 import io.t2c.quant.ptq.TableOps;
 import io.t2c.tensor.T2cException;
 import io.t2c.tensor.Tensor;
@@ -40,6 +41,8 @@ public final class LowerToInteger {
     /** Ops whose integer form moves or selects codes without changing their scale. */
     static final Set<String> PASS_THROUGH = Set.of("Relu", "MaxPool", "Flatten", "Reshape", "Transpose",
             "Gather");
+    /** Bound of an unquantized sum before a Softmax, in steps of its finer operand (see {@link #wideOutput}). */
+    static final long WIDE_SUM_MAX = 1L << 24;
     /** Code range of the 16-bit per-tensor codes that float constants and channel-losing accumulators become. */
     static final int WIDE_CODE_MAX = 32767;
     /** Fraction bits of the internal fixed point of Softmax's exponent, LayerNorm's normalized value and GELU. */
@@ -554,7 +557,11 @@ public final class LowerToInteger {
         return t;
     }
 
+    /** Where an IntAdd's sum goes: output scale, zero point, clamp bounds and code type. */
+    private record AddOutput(double scale, long zeroPoint, long lo, long hi, String type) {}
+
     private void lowerAdd(Node n) {
+        boolean softmaxOffset = QuantPlan.isSoftmaxOffset(source, n);
         List<String> operands = new ArrayList<>(n.inputs());
         for (int i = 0; i < 2; i++) {
             if (isFloatConstant(operands.get(i))) {
@@ -564,23 +571,23 @@ public final class LowerToInteger {
         n = new Node(n.name(), n.opType(), broadcastOperands(n, operands), n.outputs(), n.attributes());
         Rep a = rep(n, n.input(0));
         Rep b = rep(n, n.input(1));
-        Target t = requiredTarget(n);
-        QuantSpec ys = activationSpec(t.quantizer());
+        Target t = softmaxOffset ? null : requiredTarget(n);
         int channels = Math.max(a.scale().length, b.scale().length);
         int axis = a.scale().length > 1 ? a.axis() : b.axis();
         if (a.scale().length > 1 && b.scale().length > 1 && (a.axis() != b.axis() || a.scale().length != channels
                 || b.scale().length != channels)) {
             throw new T2cException("node " + n.label() + ": operands carry per-channel scales on different axes");
         }
-        long[] lohi = clampBounds(n, ys, t.relu());
+        AddOutput y = t == null ? wideOutput(n, a, b) : codesOutput(n, t);
+        long[] lohi = {y.lo(), y.hi()};
         long[] ma = new long[channels];
         long[] mb = new long[channels];
         int[] shifts = new int[channels];
         for (int c = 0; c < channels; c++) {
             double sa = a.scale()[a.scale().length == 1 ? 0 : c];
             double sb = b.scale()[b.scale().length == 1 ? 0 : c] * (n.opType().equals("Sub") ? -1 : 1);
-            BigDecimal ra = FixedPoint.ratio(Math.abs(sa), 1, ys.scale()[0]);
-            BigDecimal rb = FixedPoint.ratio(Math.abs(sb), 1, ys.scale()[0]);
+            BigDecimal ra = FixedPoint.ratio(Math.abs(sa), 1, y.scale());
+            BigDecimal rb = FixedPoint.ratio(Math.abs(sb), 1, y.scale());
             ra = saturating(ra, rb, b.maxAbs(), lohi);
             rb = saturating(rb, ra, a.maxAbs(), lohi);
             FixedPoint.Multiplier[] m = FixedPoint.sharedShift(new BigDecimal[] {ra, rb},
@@ -592,13 +599,55 @@ public final class LowerToInteger {
         long[] unit = new long[channels];
         Arrays.fill(unit, 1);
         // The operands' multipliers carry the scales; the epilogue only shifts (multiplier 1), rounds and clamps.
-        Requant rq = new Requant(unit, shifts, ys.zeroPoint()[0], lohi[0], lohi[1], options.rounding());
+        Requant rq = new Requant(unit, shifts, y.zeroPoint(), y.lo(), y.hi(), options.rounding());
         Attributes at = rq.into(Attributes.of(X_ZERO_POINT, a.zeroPoint(), B_ZERO_POINT, b.zeroPoint(),
-                A_MULTIPLIER, ma, B_MULTIPLIER, mb, Y_SCALE, new double[] {ys.scale()[0]}, Y_AXIS, (long) axis,
-                Y_TYPE, codeType(ys)));
-        claim(t);
+                A_MULTIPLIER, ma, B_MULTIPLIER, mb, Y_SCALE, new double[] {y.scale()}, Y_AXIS, (long) axis,
+                Y_TYPE, y.type()));
+        if (t != null) {
+            claim(t);
+        }
         emit(new Node(n.name(), ADD, n.inputs(), n.outputs(), at),
-                new Rep(true, new double[] {ys.scale()[0]}, ys.zeroPoint()[0], lohi[0], lohi[1], axis, 32));
+                new Rep(t != null, new double[] {y.scale()}, y.zeroPoint(), y.lo(), y.hi(), axis, 32));
+    }
+
+    private AddOutput codesOutput(Node n, Target t) {
+        QuantSpec ys = activationSpec(t.quantizer());
+        long[] lohi = clampBounds(n, ys, t.relu());
+        return new AddOutput(ys.scale()[0], ys.zeroPoint()[0], lohi[0], lohi[1], codeType(ys));
+    }
+
+    /**
+     * The unquantized sum a Softmax reads (an additive mask or bias, {@link QuantPlan#isSoftmaxOffset}), within
+     * ±{@link #WIDE_SUM_MAX} steps: at the finer operand's scale, coarsened until every sum fits; or, when one
+     * operand is a mask (each of its non-zero codes saturates at the scale the other operand alone needs), at that
+     * scale, so the other keeps its precision and masked entries clamp to −{@link #WIDE_SUM_MAX} (probability 0).
+     */
+    private AddOutput wideOutput(Node n, Rep a, Rep b) {
+        if (a.scale().length != 1 || b.scale().length != 1) {
+            throw new T2cException("node " + n.label() + ": a sum before a Softmax needs per-tensor operands");
+        }
+        double sa = Math.abs(a.scale()[0]);
+        double sb = Math.abs(b.scale()[0]);
+        double scale = Math.max(Math.min(sa, sb), (sa * a.maxAbs() + sb * b.maxAbs()) / WIDE_SUM_MAX);
+        if (masks(sb, sa, a.maxAbs())) {
+            scale = alone(sa, a.maxAbs());
+        } else if (masks(sa, sb, b.maxAbs())) {
+            scale = alone(sb, b.maxAbs());
+        }
+        return new AddOutput(scale, 0, -WIDE_SUM_MAX, WIDE_SUM_MAX, "int32");
+    }
+
+    /** The scale at which an operand alone fits the wide range: its own step, coarsened if needed. */
+    private static double alone(double scale, long maxAbs) {
+        return Math.max(scale, scale * maxAbs / WIDE_SUM_MAX);
+    }
+
+    /** Whether an operand of scale s saturates the wide sum with each non-zero code, at the other's own scale. */
+    private static boolean masks(double s, double otherScale, long otherMaxAbs) {
+        double scale = alone(otherScale, otherMaxAbs);
+        BigDecimal r = FixedPoint.ratio(s, 1, scale);
+        return saturating(r, FixedPoint.ratio(otherScale, 1, scale), otherMaxAbs,
+                new long[] {-WIDE_SUM_MAX, WIDE_SUM_MAX}).compareTo(r) < 0;
     }
 
     /**
@@ -648,7 +697,7 @@ public final class LowerToInteger {
         String shape = name + "_shape";
         out.add(new Node(shape, "Shape", List.of(resolve(like)), List.of(shape), Attributes.EMPTY));
         shapeValues.add(shape);
-        return movement(name, "Expand", Attributes.EMPTY, resolve(value), shape);
+        return movement(name, "Expand", Attributes.EMPTY, value, shape);
     }
 
     private void lowerAveragePool(Node n) {
@@ -739,7 +788,7 @@ public final class LowerToInteger {
                 taps *= shape[d];
             }
         }
-        String x = resolve(n.input(0));
+        String x = n.input(0);
         Rep xr = rep(n, x);
         if (xr.scale().length != 1) {
             x = perTensorCodes(n.input(0), xr);
@@ -767,10 +816,14 @@ public final class LowerToInteger {
                 n.outputs(), Attributes.EMPTY), y);
     }
 
-    /** Emits a movement node named {@code name} whose output value has the same name; returns it. */
+    /**
+     * Emits a movement node named {@code name} whose output value has the same name and the representation of the
+     * first input (read before resolving, so a folded Mul's scale is kept); returns it.
+     */
     private String movement(String name, String opType, Attributes a, String... inputs) {
-        out.add(new Node(name, opType, List.of(inputs), List.of(name), a));
-        reps.put(name, reps.get(inputs[0]));
+        Rep x = reps.containsKey(inputs[0]) ? reps.get(inputs[0]) : reps.get(resolve(inputs[0]));
+        out.add(new Node(name, opType, Arrays.stream(inputs).map(this::resolve).toList(), List.of(name), a));
+        reps.put(name, x);
         return name;
     }
 

@@ -1,7 +1,6 @@
 package io.t2c.convert;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.t2c.graph.Graph;
@@ -19,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -27,8 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * change here), with random seeded weights, through W8A8 PTQ (minmax per channel / minmax, no reconstruction, a few
  * seeded Gaussian calibration images, or token ids for the language models) and {@link LowerToInteger}: the integer
  * graph holds only integer ops and movement between the input quantizer and the output dequantization, and every op
- * is bit-exact between the fast executor and the {@link ReferenceExecutor}. Architectures that do not convert yet are listed in {@link #KNOWN_GAPS}
- * with the error they stop at, which the test checks, so a gap stays visible and a fix shows up as a failure here.
+ * is bit-exact between the fast executor and the {@link ReferenceExecutor}.
  */
 class ConvertZooCoverageTest {
     private static final int CALIBRATION_SAMPLES = 4;
@@ -43,9 +42,6 @@ class ConvertZooCoverageTest {
     private static final Map<String, Integer> IMAGE_SIZE = Map.of("resnet18", 64, "resnet34", 64, "resnet50", 64,
             "mobilenet_v1", 64, "vit_tiny_patch16_224", 32, "vit_small_patch16_224", 32, "vit_base_patch16_224", 32);
 
-    /** Architectures that do not convert yet, with a fragment of the error they stop at. */
-    private static final Map<String, String> KNOWN_GAPS = Map.of();
-
     /** Every architecture, or the comma-separated names of {@code -Dt2c.zoo} when iterating on a few. */
     static Stream<String> architectures() {
         String only = System.getProperty("t2c.zoo", "");
@@ -56,14 +52,6 @@ class ConvertZooCoverageTest {
     @ParameterizedTest
     @MethodSource("architectures")
     void convertsIntegerOnlyAndBitExact(String arch) {
-        String gap = KNOWN_GAPS.get(arch);
-        if (gap != null) {
-            Exception e = assertThrows(Exception.class, () -> convert(arch), arch + " is listed as a known gap but"
-                    + " converts now: remove it from KNOWN_GAPS");
-            assertTrue(String.valueOf(e.getMessage()).contains(gap), arch + ": " + e);
-            System.out.printf("%-30s known gap: %s%n", arch, e.getMessage());
-            return;
-        }
         long t0 = System.nanoTime();
         Graph ig = convert(arch);
         long t1 = System.nanoTime();
@@ -78,6 +66,32 @@ class ConvertZooCoverageTest {
                 + " check %.1f s)%n", arch, input, ig.nodes().size(), r.exactOps(), r.ops(),
                 (t2 - t0) / 1e9, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
         assertEquals(r.ops(), r.exactOps(), arch + ": " + r.mismatches());
+    }
+
+    /**
+     * Bit-exactness does not show that BERT's additive mask works: here every attention probability of a padded key
+     * (the last quarter of each sequence) is exactly zero, the softmax's zero code, while the other keys share the
+     * probability mass.
+     */
+    @Test
+    void bertMaskedKeysGetZeroAttention() {
+        Graph ig = convert("bert_mini");
+        Map<String, Tensor> values = new BitExactChecker(ig).runFast(inputs(ig, 2, 2, true));
+        List<Node> softmaxes = ig.nodes().stream().filter(n -> n.opType().equals(IntegerOps.SOFTMAX)).toList();
+        assertEquals(4, softmaxes.size());
+        for (Node n : softmaxes) {
+            int[] p = values.get(n.output(0)).ints();
+            long zero = n.attributes().getLong(IntegerOps.Y_ZERO_POINT, 0);
+            long attendedMass = 0;
+            for (int i = 0; i < p.length; i++) {
+                if (i % SEQUENCE_LENGTH >= SEQUENCE_LENGTH * 3 / 4) {
+                    assertEquals(zero, p[i], n.label() + ": probability of a padded key");
+                } else {
+                    attendedMass += p[i] - zero;
+                }
+            }
+            assertTrue(attendedMass > 0, n.label());
+        }
     }
 
     private static Graph convert(String arch) {

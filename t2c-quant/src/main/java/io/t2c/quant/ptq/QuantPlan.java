@@ -21,8 +21,8 @@ import java.util.Set;
  * Where quantizers go: on both inputs of every Conv, ConvTranspose, Gemm and MatMul — weights (initializers) and
  * activations alike, so the first layer's image input, the classifier, and attention's Q·Kᵀ and P·V (MatMuls of two
  * activations) are all quantized unless an override skips them — and on the outputs of residual adds,
- * concatenations, average pools and means, and of LayerNorm, Softmax and GELU when no single quantizer reads them
- * through pass-through ops. Element-wise non-linearities computed as lookup tables ({@link TableOps}) get a
+ * concatenations, average pools and means (but not of an additive mask or bias that only a Softmax reads), and of
+ * LayerNorm, Softmax and GELU when no single quantizer reads them through pass-through ops. Element-wise non-linearities computed as lookup tables ({@link TableOps}) get a
  * quantizer on their input when their activation bits are at most 8, so the table is indexed by codes of known scale;
  * their result is read by the next quantizer as usual, and when none reads it (through the pass-through ops Relu,
  * MaxPool, Flatten, Reshape, Transpose, Gather) the end of the table's region gets one of its own, since the table
@@ -84,7 +84,8 @@ public record QuantPlan(List<Position> positions) {
                 }
             } else if (RESCALING_OPS.contains(n.opType())) {
                 rescaling.add(n);
-            } else if (STORED_OPS.contains(n.opType()) && !byValue.containsKey(n.output(0))) {
+            } else if (STORED_OPS.contains(n.opType()) && !byValue.containsKey(n.output(0))
+                    && !isSoftmaxOffset(g, n)) {
                 // Shape arithmetic (a Concat of INT64 dims feeding an Expand) is not a stored activation.
                 infos = infos == null ? ShapeInference.infer(g, OpRegistry.standard(), 1) : infos;
                 TensorInfo info = infos.get(n.output(0));
@@ -137,6 +138,32 @@ public record QuantPlan(List<Position> positions) {
                 .map(Node::name).toList();
         return names.size() <= 12 ? String.join(", ", names)
                 : String.join(", ", names.subList(0, 12)) + ", … (" + names.size() + " in all; see t2c inspect)";
+    }
+
+    /**
+     * An Add/Sub whose result only a Softmax reads (through pass-through ops): an additive attention mask or bias.
+     * It stays unquantized, so a mask (BERT's (1 − mask)·float32.min, Swin's −100) removes its keys instead of
+     * stretching an 8-bit grid over it; the integer model keeps the sum wide (docs/NUMERICS.md).
+     */
+    public static boolean isSoftmaxOffset(Graph g, Node n) {
+        if (!n.opType().equals("Add") && !n.opType().equals("Sub")) {
+            return false;
+        }
+        String at = n.output(0);
+        while (true) {
+            List<Node> readers = g.consumers(at);
+            if (readers.size() != 1 || !readers.get(0).input(0).equals(at)) {
+                return false;
+            }
+            Node r = readers.get(0);
+            if (r.opType().equals("Softmax")) {
+                return true;
+            }
+            if (!PASS_THROUGH.contains(r.opType())) {
+                return false;
+            }
+            at = r.output(0);
+        }
     }
 
     /** Whether {@code v}, or a value it reaches through single-reader pass-through ops, is quantized. */
