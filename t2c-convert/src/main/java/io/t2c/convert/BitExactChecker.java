@@ -59,10 +59,15 @@ public final class BitExactChecker {
     /** Compares fast and reference on each batch (a single-input graph: each tensor is one batch of inputs). */
     public Report check(List<Tensor> batches) {
         String input = graph.inputs().get(0).name();
+        return checkInputs(batches.stream().map(b -> Map.of(input, b)).toList());
+    }
+
+    /** Compares fast and reference on each batch, given as the graph inputs' values by name. */
+    public Report checkInputs(List<Map<String, Tensor>> batches) {
         Map<String, String> firstMismatch = new LinkedHashMap<>();
-        for (Tensor batch : batches) {
-            Map<String, Tensor> fast = runFast(Map.of(input, batch));
-            Map<String, ReferenceExecutor.Result> ref = ReferenceExecutor.run(graph, Map.of(input, batch));
+        for (Map<String, Tensor> batch : batches) {
+            Map<String, Tensor> fast = runFast(batch);
+            Map<String, ReferenceExecutor.Result> ref = ReferenceExecutor.run(graph, batch);
             for (Node n : graph.nodes()) {
                 String diff = difference(fast.get(n.output(0)), ref.get(n.output(0)));
                 if (diff != null) {

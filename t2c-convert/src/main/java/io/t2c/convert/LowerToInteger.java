@@ -13,6 +13,7 @@ import io.t2c.quant.QuantContext;
 import io.t2c.quant.QuantSpec;
 import io.t2c.quant.Role;
 import io.t2c.quant.Rounding;
+import io.t2c.quant.ptq.QuantPlan;
 import io.t2c.quant.ptq.TableOps;
 import io.t2c.tensor.T2cException;
 import io.t2c.tensor.Tensor;
@@ -40,6 +41,8 @@ public final class LowerToInteger {
     /** Ops whose integer form moves or selects codes without changing their scale. */
     static final Set<String> PASS_THROUGH = Set.of("Relu", "MaxPool", "Flatten", "Reshape", "Transpose",
             "Gather");
+    /** Bound of an unquantized sum before a Softmax, in steps of its finer operand (see {@link #wideOutput}). */
+    static final long WIDE_SUM_MAX = 1L << 24;
     /** Code range of the 16-bit per-tensor codes that float constants and channel-losing accumulators become. */
     static final int WIDE_CODE_MAX = 32767;
     /** Fraction bits of the internal fixed point of Softmax's exponent, LayerNorm's normalized value and GELU. */
@@ -86,6 +89,13 @@ public final class LowerToInteger {
     /** Per-tensor 16-bit codes made for a per-channel accumulator that a movement op reads, by accumulator name. */
     private final Map<String, String> wideCodes = new HashMap<>();
     private final List<Node> out = new ArrayList<>();
+    /**
+     * The source graph's value shapes, inferred once on first use with the dynamic (batch) dimension at 2, so that
+     * a broadcast over the batch shows.
+     */
+    private Map<String, io.t2c.graph.TensorInfo> shapes;
+    /** The same with the dynamic dimensions at 3, to tell static dimensions; inferred when first needed. */
+    private Map<String, io.t2c.graph.TensorInfo> shapesAtThree;
     private final Map<String, Tensor> initializers = new LinkedHashMap<>();
 
     private LowerToInteger(Graph source, Options options) {
@@ -125,7 +135,9 @@ public final class LowerToInteger {
                 case "Add", "Sub" -> lowerAdd(n);
                 case "AveragePool", "GlobalAveragePool" -> lowerAveragePool(n);
                 case "MaxPool" -> lowerMaxPool(n);
-                case "Flatten", "Reshape", "Transpose", "Gather", "Expand" -> lowerMovement(n);
+                case "Flatten", "Reshape", "Transpose", "Gather", "Expand", "Slice", "Unsqueeze" -> lowerMovement(n);
+                case "Cast" -> lowerIntegerInputCast(n);
+                case "ReduceMean" -> lowerReduceMean(n);
                 case "Shape" -> out.add(n);
                 case "Mul" -> foldConstantScale(n);
                 case "Softmax" -> lowerSoftmax(n);
@@ -140,8 +152,9 @@ public final class LowerToInteger {
                 case "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "LeakyRelu" -> lowerTable(n);
                 default -> throw new T2cException("node " + n.label() + ": op " + n.opType() + " has no integer form"
                         + " yet (this converter handles Conv, Gemm, MatMul, Concat, Add, Sub, AveragePool,"
-                        + " GlobalAveragePool, MaxPool, Relu, Flatten, Reshape, Transpose, Gather, Expand, Shape,"
-                        + " Mul by a positive scalar, Softmax, LayerNormalization, Gelu, and as tables on ≤ 8-bit"
+                        + " GlobalAveragePool, ReduceMean, MaxPool, Relu, Flatten, Reshape, Transpose, Gather, Expand,"
+                        + " Slice, Unsqueeze, Shape, Cast of an integer input, Mul by a scalar, Softmax,"
+                        + " LayerNormalization, Gelu, and as tables on ≤ 8-bit"
                         + " codes Sigmoid, Tanh, HardSigmoid, HardSwish, LeakyRelu, Gelu, SiLU as Mul(x, Sigmoid(x)))");
             }
         }
@@ -455,8 +468,7 @@ public final class LowerToInteger {
             throw new T2cException("node " + n.label() + ": both operands of an activation MatMul must be quantized"
                     + " per tensor");
         }
-        int[] shapeA = valueShape(n.input(0));
-        long k = shapeA[shapeA.length - 1];
+        long k = staticDim(n, n.input(0), -1);
         long bound = Math.multiplyExact(k, Math.multiplyExact(a.maxAbs(), b.maxAbs()));
         int accBits = bound <= Integer.MAX_VALUE ? 32 : 64;
         double accScale = a.scale()[0] * b.scale()[0];
@@ -519,6 +531,13 @@ public final class LowerToInteger {
                 new Rep(true, new double[] {ys.scale()[0]}, ys.zeroPoint()[0], lohi[0], lohi[1], 1, 32));
     }
 
+    /** A copy of {@code list} with element i replaced. */
+    private static List<String> with(List<String> list, int i, String value) {
+        List<String> copy = new ArrayList<>(list);
+        copy.set(i, value);
+        return copy;
+    }
+
     private static int[] transpose(int[] v, int rows, int cols) {
         int[] t = new int[v.length];
         for (int i = 0; i < rows; i++) {
@@ -538,47 +557,147 @@ public final class LowerToInteger {
         return t;
     }
 
+    /** Where an IntAdd's sum goes: output scale, zero point, clamp bounds and code type. */
+    private record AddOutput(double scale, long zeroPoint, long lo, long hi, String type) {}
+
     private void lowerAdd(Node n) {
+        boolean softmaxOffset = QuantPlan.isSoftmaxOffset(source, n);
         List<String> operands = new ArrayList<>(n.inputs());
         for (int i = 0; i < 2; i++) {
             if (isFloatConstant(operands.get(i))) {
                 operands.set(i, constantCodes(operands.get(i)));
             }
         }
-        n = new Node(n.name(), n.opType(), operands, n.outputs(), n.attributes());
+        n = new Node(n.name(), n.opType(), broadcastOperands(n, operands), n.outputs(), n.attributes());
         Rep a = rep(n, n.input(0));
         Rep b = rep(n, n.input(1));
-        Target t = requiredTarget(n);
-        QuantSpec ys = activationSpec(t.quantizer());
+        Target t = softmaxOffset ? null : requiredTarget(n);
         int channels = Math.max(a.scale().length, b.scale().length);
         int axis = a.scale().length > 1 ? a.axis() : b.axis();
         if (a.scale().length > 1 && b.scale().length > 1 && (a.axis() != b.axis() || a.scale().length != channels
                 || b.scale().length != channels)) {
             throw new T2cException("node " + n.label() + ": operands carry per-channel scales on different axes");
         }
+        AddOutput y = t == null ? wideOutput(n, a, b) : codesOutput(n, t);
+        long[] lohi = {y.lo(), y.hi()};
         long[] ma = new long[channels];
         long[] mb = new long[channels];
         int[] shifts = new int[channels];
         for (int c = 0; c < channels; c++) {
-            BigDecimal ra = FixedPoint.ratio(a.scale()[a.scale().length == 1 ? 0 : c], 1, ys.scale()[0]);
-            BigDecimal rb = FixedPoint.ratio(b.scale()[b.scale().length == 1 ? 0 : c], 1, ys.scale()[0]);
+            double sa = a.scale()[a.scale().length == 1 ? 0 : c];
+            double sb = b.scale()[b.scale().length == 1 ? 0 : c] * (n.opType().equals("Sub") ? -1 : 1);
+            BigDecimal ra = FixedPoint.ratio(Math.abs(sa), 1, y.scale());
+            BigDecimal rb = FixedPoint.ratio(Math.abs(sb), 1, y.scale());
+            ra = saturating(ra, rb, b.maxAbs(), lohi);
+            rb = saturating(rb, ra, a.maxAbs(), lohi);
             FixedPoint.Multiplier[] m = FixedPoint.sharedShift(new BigDecimal[] {ra, rb},
                     new long[] {a.maxAbs(), b.maxAbs()}, options.multiplierBits());
-            ma[c] = m[0].multiplier();
-            mb[c] = n.opType().equals("Sub") ? -m[1].multiplier() : m[1].multiplier();
+            ma[c] = sa < 0 ? -m[0].multiplier() : m[0].multiplier();
+            mb[c] = sb < 0 ? -m[1].multiplier() : m[1].multiplier();
             shifts[c] = m[0].shift();
         }
-        long[] lohi = clampBounds(n, ys, t.relu());
         long[] unit = new long[channels];
         Arrays.fill(unit, 1);
         // The operands' multipliers carry the scales; the epilogue only shifts (multiplier 1), rounds and clamps.
-        Requant rq = new Requant(unit, shifts, ys.zeroPoint()[0], lohi[0], lohi[1], options.rounding());
+        Requant rq = new Requant(unit, shifts, y.zeroPoint(), y.lo(), y.hi(), options.rounding());
         Attributes at = rq.into(Attributes.of(X_ZERO_POINT, a.zeroPoint(), B_ZERO_POINT, b.zeroPoint(),
-                A_MULTIPLIER, ma, B_MULTIPLIER, mb, Y_SCALE, new double[] {ys.scale()[0]}, Y_AXIS, (long) axis,
-                Y_TYPE, codeType(ys)));
-        claim(t);
+                A_MULTIPLIER, ma, B_MULTIPLIER, mb, Y_SCALE, new double[] {y.scale()}, Y_AXIS, (long) axis,
+                Y_TYPE, y.type()));
+        if (t != null) {
+            claim(t);
+        }
         emit(new Node(n.name(), ADD, n.inputs(), n.outputs(), at),
-                new Rep(true, new double[] {ys.scale()[0]}, ys.zeroPoint()[0], lohi[0], lohi[1], axis, 32));
+                new Rep(t != null, new double[] {y.scale()}, y.zeroPoint(), y.lo(), y.hi(), axis, 32));
+    }
+
+    private AddOutput codesOutput(Node n, Target t) {
+        QuantSpec ys = activationSpec(t.quantizer());
+        long[] lohi = clampBounds(n, ys, t.relu());
+        return new AddOutput(ys.scale()[0], ys.zeroPoint()[0], lohi[0], lohi[1], codeType(ys));
+    }
+
+    /**
+     * The unquantized sum a Softmax reads (an additive mask or bias, {@link QuantPlan#isSoftmaxOffset}), within
+     * ±{@link #WIDE_SUM_MAX} steps: at the finer operand's scale, coarsened until every sum fits; or, when one
+     * operand is a mask (each of its non-zero codes saturates at the scale the other operand alone needs), at that
+     * scale, so the other keeps its precision and masked entries clamp to −{@link #WIDE_SUM_MAX} (probability 0).
+     */
+    private AddOutput wideOutput(Node n, Rep a, Rep b) {
+        if (a.scale().length != 1 || b.scale().length != 1) {
+            throw new T2cException("node " + n.label() + ": a sum before a Softmax needs per-tensor operands");
+        }
+        double sa = Math.abs(a.scale()[0]);
+        double sb = Math.abs(b.scale()[0]);
+        double scale = Math.max(Math.min(sa, sb), (sa * a.maxAbs() + sb * b.maxAbs()) / WIDE_SUM_MAX);
+        if (masks(sb, sa, a.maxAbs())) {
+            scale = alone(sa, a.maxAbs());
+        } else if (masks(sa, sb, b.maxAbs())) {
+            scale = alone(sb, b.maxAbs());
+        }
+        return new AddOutput(scale, 0, -WIDE_SUM_MAX, WIDE_SUM_MAX, "int32");
+    }
+
+    /** The scale at which an operand alone fits the wide range: its own step, coarsened if needed. */
+    private static double alone(double scale, long maxAbs) {
+        return Math.max(scale, scale * maxAbs / WIDE_SUM_MAX);
+    }
+
+    /** Whether an operand of scale s saturates the wide sum with each non-zero code, at the other's own scale. */
+    private static boolean masks(double s, double otherScale, long otherMaxAbs) {
+        double scale = alone(otherScale, otherMaxAbs);
+        BigDecimal r = FixedPoint.ratio(s, 1, scale);
+        return saturating(r, FixedPoint.ratio(otherScale, 1, scale), otherMaxAbs,
+                new long[] {-WIDE_SUM_MAX, WIDE_SUM_MAX}).compareTo(r) < 0;
+    }
+
+    /**
+     * An operand's ratio Δ/Δy, capped where it saturates: when one code step of it alone moves the sum further than
+     * the whole output range plus the other operand's largest term, every non-zero code of it clamps the output, so
+     * any larger ratio gives the same codes. This is what an additive mask (BERT's (1 − mask)·float32.min) is; its
+     * true ratio (~10^38) has no fixed-point multiplier.
+     */
+    private static BigDecimal saturating(BigDecimal ratio, BigDecimal otherRatio, long otherMaxAbs, long[] lohi) {
+        BigDecimal cap = otherRatio.multiply(BigDecimal.valueOf(otherMaxAbs)).add(BigDecimal.valueOf(lohi[1] - lohi[0]
+                + 2));
+        return ratio.compareTo(cap) > 0 ? cap : ratio;
+    }
+
+    /**
+     * IntAdd's output has its first operand's shape, and it repeats the second over leading axes only; an operand
+     * that broadcasts otherwise (Swin's shift mask [nW, 1, w², w²] over heads, BERT's mask [N, 1, 1, L] over heads
+     * and queries, a scalar) is first expanded by the shape of the other operand (Expand broadcasts both ways).
+     */
+    private List<String> broadcastOperands(Node n, List<String> operands) {
+        int[] outShape = valueShape(n.output(0));
+        String a = operands.get(0);
+        String b = operands.get(1);
+        if (!Arrays.equals(valueShape(n.input(0)), outShape)) {
+            a = expandLike(n.name() + "/expand_a", a, b);
+        }
+        int[] bShape = valueShape(n.input(1));
+        if (!Arrays.equals(bShape, outShape) && !repeatsOverLeadingAxes(bShape, outShape)) {
+            b = expandLike(n.name() + "/expand_b", b, a);
+        }
+        return List.of(a, b);
+    }
+
+    /** Whether z, without its leading 1s, is the trailing part of shape x. */
+    private static boolean repeatsOverLeadingAxes(int[] z, int[] x) {
+        int from = 0;
+        while (from < z.length && z[from] == 1) {
+            from++;
+        }
+        int[] core = Arrays.copyOfRange(z, from, z.length);
+        return core.length <= x.length && Arrays.equals(core, Arrays.copyOfRange(x, x.length - core.length,
+                x.length));
+    }
+
+    /** {@code value} expanded to the broadcast of its shape and {@code like}'s runtime shape. */
+    private String expandLike(String name, String value, String like) {
+        String shape = name + "_shape";
+        out.add(new Node(shape, "Shape", List.of(resolve(like)), List.of(shape), Attributes.EMPTY));
+        shapeValues.add(shape);
+        return movement(name, "Expand", Attributes.EMPTY, value, shape);
     }
 
     private void lowerAveragePool(Node n) {
@@ -598,22 +717,8 @@ public final class LowerToInteger {
         int[] shape = valueShape(n.input(0));
         int taps = global ? shape[2] * shape[3] : na.getInts("kernel_shape", null)[0] * na.getInts("kernel_shape",
                 null)[1];
-        // One multiplier per possible tap count (index = count), so windows clipped by padding divide by their own
-        // count; an accumulator input with per-channel scales has one such row per channel (index c·(taps+1) + count).
-        int rows = x.scale().length;
-        FixedPoint.Multiplier[] ms = new FixedPoint.Multiplier[rows * (taps + 1)];
-        for (int c = 0; c < rows; c++) {
-            for (int count = 1; count <= taps; count++) {
-                BigDecimal r = FixedPoint.ratio(x.scale()[c], 1, (double) ys.scale()[0] * count);
-                ms[c * (taps + 1) + count] = FixedPoint.sharedShift(new BigDecimal[] {r},
-                        new long[] {Math.multiplyExact(x.maxAbs(), (long) count)}, options.multiplierBits())[0];
-            }
-            ms[c * (taps + 1)] = ms[c * (taps + 1) + 1];
-        }
         long[] lohi = clampBounds(n, ys, t.relu());
-        Attributes a = requant(ms, ys, lohi[0], lohi[1]).into(Attributes.of(X_ZERO_POINT, x.zeroPoint(), "global",
-                global ? 1L : 0L, POOL_PER_CHANNEL, perChannel ? 1L : 0L, Y_SCALE, new double[] {ys.scale()[0]},
-                Y_TYPE, codeType(ys)));
+        Attributes a = averageAttributes(x, taps, global, ys, lohi);
         if (!global) {
             a = a.with("kernel_shape", na.getInts("kernel_shape", null)).with("strides", na.getInts("strides",
                     new int[] {1, 1})).with("pads", na.getInts("pads", new int[4])).with("count_include_pad",
@@ -624,13 +729,139 @@ public final class LowerToInteger {
                 new Rep(true, new double[] {ys.scale()[0]}, ys.zeroPoint()[0], lohi[0], lohi[1], 1, 32));
     }
 
+    /**
+     * The requantization of an average of up to {@code taps} values of x into codes ys: one multiplier per possible
+     * tap count (index = count), so windows clipped by padding divide by their own count; an accumulator input with
+     * per-channel scales has one such row per channel (index c·(taps+1) + count).
+     */
+    private Attributes averageAttributes(Rep x, int taps, boolean global, QuantSpec ys, long[] lohi) {
+        int rows = x.scale().length;
+        FixedPoint.Multiplier[] ms = new FixedPoint.Multiplier[rows * (taps + 1)];
+        for (int c = 0; c < rows; c++) {
+            for (int count = 1; count <= taps; count++) {
+                BigDecimal r = FixedPoint.ratio(x.scale()[c], 1, (double) ys.scale()[0] * count);
+                ms[c * (taps + 1) + count] = FixedPoint.sharedShift(new BigDecimal[] {r},
+                        new long[] {Math.multiplyExact(x.maxAbs(), (long) count)}, options.multiplierBits())[0];
+            }
+            ms[c * (taps + 1)] = ms[c * (taps + 1) + 1];
+        }
+        return requant(ms, ys, lohi[0], lohi[1]).into(Attributes.of(X_ZERO_POINT, x.zeroPoint(), "global",
+                global ? 1L : 0L, POOL_PER_CHANNEL, rows > 1 ? 1L : 0L, Y_SCALE, new double[] {ys.scale()[0]},
+                Y_TYPE, codeType(ys)));
+    }
+
+    /**
+     * ReduceMean as the global IntAveragePool it is: the reduced axes moved last, the codes viewed as
+     * [1, kept, reduced, 1] and pooled, the result viewed as the output (dimension 0, the batch, inferred). A
+     * per-channel accumulator input goes to per-tensor codes first, as for movement.
+     */
+    private void lowerReduceMean(Node n) {
+        int[] shape = valueShape(n.input(0));
+        int rank = shape.length;
+        Tensor axesTensor = n.inputs().size() > 1 && !n.input(1).isEmpty() ? source.initializer(n.input(1)) : null;
+        if (n.inputs().size() > 1 && !n.input(1).isEmpty() && axesTensor == null
+                || n.attributes().getInt("noop_with_empty_axes", 0) != 0) {
+            throw new T2cException("node " + n.label() + ": ReduceMean converts with constant axes only");
+        }
+        boolean[] reduced = new boolean[rank];
+        long[] axes = axesTensor == null ? java.util.stream.LongStream.range(0, rank).toArray()
+                : axesTensor.toLongArray();
+        for (long ax : axes) {
+            reduced[(int) Math.floorMod(ax, (long) rank)] = true;
+        }
+        boolean keepDims = n.attributes().getInt("keepdims", 1) != 0;
+        int[] perm = new int[rank];
+        int next = 0;
+        long taps = 1;
+        List<Long> outShape = new ArrayList<>();
+        for (int d = 0; d < rank; d++) {
+            if (!reduced[d]) {
+                perm[next++] = d;
+                outShape.add((long) shape[d]);
+            } else if (keepDims) {
+                outShape.add(1L);
+            }
+        }
+        for (int d = 0; d < rank; d++) {
+            if (reduced[d]) {
+                perm[next++] = d;
+                taps *= shape[d];
+            }
+        }
+        String x = n.input(0);
+        Rep xr = rep(n, x);
+        if (xr.scale().length != 1) {
+            x = perTensorCodes(n.input(0), xr);
+            xr = reps.get(x);
+        }
+        if (!Arrays.equals(perm, java.util.stream.IntStream.range(0, rank).toArray())) {
+            x = movement(n.name() + "/reduced_last", "Transpose", Attributes.of("perm", perm), x);
+        }
+        x = movement(n.name() + "/pool_view", "Reshape", Attributes.EMPTY, x,
+                shapeConstant(n.name() + "/pool_view_shape", 1, -1, taps, 1));
+        Target t = requiredTarget(n);
+        QuantSpec ys = activationSpec(t.quantizer());
+        long[] lohi = clampBounds(n, ys, t.relu());
+        String pooled = n.name() + "/pool";
+        out.add(new Node(pooled, AVERAGE_POOL, List.of(x), List.of(pooled), averageAttributes(xr,
+                Math.toIntExact(taps), true, ys, lohi)));
+        claim(t);
+        Rep y = new Rep(true, new double[] {ys.scale()[0]}, ys.zeroPoint()[0], lohi[0], lohi[1], -1, 32);
+        reps.put(pooled, y);
+        long[] outDims = outShape.stream().mapToLong(Long::longValue).toArray();
+        if (outDims.length > 0) {
+            outDims[0] = -1;
+        }
+        emit(new Node(n.name(), "Reshape", List.of(pooled, shapeConstant(n.name() + "/out_shape", outDims)),
+                n.outputs(), Attributes.EMPTY), y);
+    }
+
+    /**
+     * Emits a movement node named {@code name} whose output value has the same name and the representation of the
+     * first input (read before resolving, so a folded Mul's scale is kept); returns it.
+     */
+    private String movement(String name, String opType, Attributes a, String... inputs) {
+        Rep x = reps.containsKey(inputs[0]) ? reps.get(inputs[0]) : reps.get(resolve(inputs[0]));
+        out.add(new Node(name, opType, Arrays.stream(inputs).map(this::resolve).toList(), List.of(name), a));
+        reps.put(name, x);
+        return name;
+    }
+
+    /** An INT64 vector initializer (a Reshape target). */
+    private String shapeConstant(String name, long... dims) {
+        initializers.put(name, Tensor.ofLongs(dims, dims.length));
+        shapeValues.add(name);
+        return name;
+    }
+
+    /**
+     * Dimension {@code axis} of value v, which bounds an accumulator and so must not follow a dynamic input dimension
+     * (it is compared between inferences with the dynamic dimensions at 2 and at 3).
+     */
+    private int staticDim(Node n, String v, int axis) {
+        if (shapesAtThree == null) {
+            shapesAtThree = io.t2c.graph.ShapeInference.infer(source, io.t2c.graph.op.OpRegistry.standard(), 3);
+        }
+        int[] atTwo = valueShape(v);
+        int a = Math.floorMod(axis, atTwo.length);
+        if (atTwo[a] != shapesAtThree.get(v).shape()[a]) {
+            throw new T2cException("node " + n.label() + ": its reduction length follows a dynamic input dimension,"
+                    + " so its accumulator has no bound; convert a graph with fixed input shapes (e.g. the sequence"
+                    + " length)");
+        }
+        return atTwo[a];
+    }
+
     private int[] valueShape(String v) {
         for (Value in : source.inputs()) {
             if (in.name().equals(v)) {
                 return in.shape();
             }
         }
-        return io.t2c.graph.ShapeInference.infer(source, io.t2c.graph.op.OpRegistry.standard(), 1).get(v).shape();
+        if (shapes == null) {
+            shapes = io.t2c.graph.ShapeInference.infer(source, io.t2c.graph.op.OpRegistry.standard(), 2);
+        }
+        return shapes.get(v).shape();
     }
 
     private void lowerMaxPool(Node n) {
@@ -745,20 +976,37 @@ public final class LowerToInteger {
     }
 
     /**
-     * Mul by a positive scalar constant (attention's 1/√d) emits nothing: readers read the input, whose scale is
-     * multiplied by the constant, so the constant lands in the reader's requantization.
+     * Mul by a scalar constant (attention's 1/√d, the float32.min of BERT's mask) emits nothing: readers read the
+     * input, whose scale is multiplied by the constant, so the constant lands in the reader's requantization. A
+     * negative scale is read by IntAdd (its multipliers carry signs); other readers refuse it.
      */
     private void foldConstantScale(Node n) {
         Tensor c = source.initializer(n.input(1));
-        if (c == null || c.size() != 1 || c.floats()[0] <= 0) {
-            throw new T2cException("node " + n.label() + ": only Mul by a positive scalar constant has an integer form"
-                    + " (folded into the next requantization)");
+        if (c == null || c.size() != 1 || c.floats()[0] == 0) {
+            throw new T2cException("node " + n.label() + ": only Mul by a non-zero scalar constant has an integer"
+                    + " form (folded into the next requantization)");
         }
         Rep x = rep(n, n.input(0));
         double k = c.floats()[0];
         double[] scale = Arrays.stream(x.scale()).map(v -> v * k).toArray();
         alias.put(n.output(0), n.input(0));
         reps.put(n.output(0), new Rep(x.codes(), scale, x.zeroPoint(), x.min(), x.max(), x.axis(), x.accBits()));
+    }
+
+    /**
+     * Cast of an integer graph input (BERT's attention mask) to float: the input's integers are read as codes of
+     * scale 1 and zero point 0 in the int32 range, so the ops after it (an IntAdd) take them as they are.
+     */
+    private void lowerIntegerInputCast(Node n) {
+        String x = n.input(0);
+        Value input = source.inputs().stream().filter(v -> v.name().equals(x)).findFirst().orElse(null);
+        if (input == null || input.dtype() == io.t2c.tensor.DType.FLOAT32
+                || n.attributes().getLong("to", 0) != io.t2c.graph.op.OnnxTypes.onnxType(io.t2c.tensor.DType.FLOAT32)) {
+            throw new T2cException("node " + n.label() + ": only a Cast of an integer graph input to float has an"
+                    + " integer form");
+        }
+        reps.put(x, new Rep(true, new double[] {1}, 0, Integer.MIN_VALUE, Integer.MAX_VALUE, -1, 32));
+        alias.put(n.output(0), x);
     }
 
     /** An emitted node reading {@code value}'s integer form (resolving a folded Mul to its input). */
@@ -809,10 +1057,15 @@ public final class LowerToInteger {
     private void lowerLayerNorm(Node n) {
         int[] shape = valueShape(n.input(0));
         int axis = Math.floorMod(n.attributes().getInt("axis", -1), shape.length);
+        if (axis != shape.length - 1) {
+            throw new T2cException("node " + n.label() + ": integer LayerNorm normalizes over the last axis only");
+        }
         Rep x = rep(n, n.input(0));
-        if (axis != shape.length - 1 || !x.codes() || x.scale().length != 1) {
-            throw new T2cException("node " + n.label() + ": integer LayerNorm needs per-tensor codes normalized over"
-                    + " the last axis");
+        if (!x.codes() || x.scale().length != 1) {
+            // An accumulator (Swin's patch-merging reduction, read by the norm and the residual) as 16-bit codes.
+            n = new Node(n.name(), n.opType(), with(n.inputs(), 0, perTensorCodes(n.input(0), x)), n.outputs(),
+                    n.attributes());
+            x = rep(n, n.input(0));
         }
         long d = shape[axis];
         Tensor gamma = source.initializer(n.input(1));

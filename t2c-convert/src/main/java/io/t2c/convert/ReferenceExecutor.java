@@ -38,12 +38,16 @@ public final class ReferenceExecutor {
 
     private ReferenceExecutor() {}
 
-    /** Runs the graph on float inputs and returns every node output by name, in execution order. */
+    /**
+     * Runs the graph on its inputs (floats, or integers such as token ids) and returns every node output by name, in
+     * execution order.
+     */
     public static Map<String, Result> run(Graph g, Map<String, Tensor> inputs) {
         Map<String, Result> env = new LinkedHashMap<>();
         for (Value v : g.inputs()) {
             Tensor t = inputs.get(v.name());
-            env.put(v.name(), new Result(DType.FLOAT32, t.shape(), null, t.floats().clone()));
+            env.put(v.name(), t.dtype() == DType.FLOAT32 ? new Result(DType.FLOAT32, t.shape(), null,
+                    t.floats().clone()) : new Result(t.dtype(), t.shape(), t.toLongArray(), null));
         }
         Map<String, Result> consts = new HashMap<>();
         g.initializers().forEach((name, t) -> consts.put(name, t.dtype() == DType.FLOAT32
@@ -71,6 +75,8 @@ public final class ReferenceExecutor {
                 case "Reshape" -> reshape(n, in[0], in[1]);
                 case "Transpose" -> transpose(n, in[0]);
                 case "Gather" -> gather(n, in[0], in[1]);
+                case "Slice" -> slice(n, in);
+                case "Unsqueeze" -> unsqueeze(in[0], in[1]);
                 case "Shape" -> shapeOf(n, in[0]);
                 case "Concat" -> shapeConcat(n, in);
                 case "Expand" -> expand(n, in[0], in[1]);
@@ -111,16 +117,21 @@ public final class ReferenceExecutor {
         };
     }
 
-    /** clamp(zy + round(value·M / 2^s)) with the node's parameters for channel (or tap count) c. */
-    private static long requant(Node n, long value, int c) {
-        Attributes a = n.attributes();
-        long[] m = a.getLongs(IntegerOps.MULTIPLIER);
-        long[] s = a.getLongs(IntegerOps.SHIFT);
-        int i = m.length == 1 ? 0 : c;
-        long y = a.getLong(IntegerOps.Y_ZERO_POINT, 0)
-                + divideByPowerOfTwo(Math.multiplyExact(value, m[i]), (int) s[i], a.getString(IntegerOps.ROUNDING,
-                "half-up"));
-        return Math.min(a.getLong(IntegerOps.Y_MAX, 0), Math.max(a.getLong(IntegerOps.Y_MIN, 0), y));
+    /** A node's requantization parameters, read once per node (attribute arrays are handed out as copies). */
+    private record Epilogue(long[] m, long[] s, long zy, long lo, long hi, String rounding) {
+        static Epilogue of(Node n) {
+            Attributes a = n.attributes();
+            return new Epilogue(a.getLongs(IntegerOps.MULTIPLIER), a.getLongs(IntegerOps.SHIFT),
+                    a.getLong(IntegerOps.Y_ZERO_POINT, 0), a.getLong(IntegerOps.Y_MIN, 0), a.getLong(IntegerOps.Y_MAX,
+                    0), a.getString(IntegerOps.ROUNDING, "half-up"));
+        }
+
+        /** clamp(zy + round(value·M / 2^s)) with the parameters of channel (or tap count) c. */
+        long apply(long value, int c) {
+            int i = m.length == 1 ? 0 : c;
+            long y = zy + divideByPowerOfTwo(Math.multiplyExact(value, m[i]), (int) s[i], rounding);
+            return Math.min(hi, Math.max(lo, y));
+        }
     }
 
     private static Result ints(Node n, long[] v, long[] acc, int... shape) {
@@ -176,6 +187,7 @@ public final class ReferenceExecutor {
     }
 
     private static Result conv(Node n, Result x, Result w, Result b) {
+        Epilogue epilogue = Epilogue.of(n);
         checkCodes(n, x);
         Attributes a = n.attributes();
         int[] xs = x.shape();
@@ -225,7 +237,7 @@ public final class ReferenceExecutor {
                         checked(n, acc);
                         int at = ((img * cout + co) * oh + oy) * ow + ox;
                         sums[at] = acc;
-                        y[at] = requant ? requant(n, acc, co) : acc;
+                        y[at] = requant ? epilogue.apply(acc, co) : acc;
                     }
                 }
             }
@@ -234,6 +246,7 @@ public final class ReferenceExecutor {
     }
 
     private static Result gemm(Node n, Result x, Result w, Result b) {
+        Epilogue epilogue = Epilogue.of(n);
         checkCodes(n, x);
         Attributes a = n.attributes();
         long zx = a.getLong(IntegerOps.X_ZERO_POINT, 0);
@@ -253,7 +266,7 @@ public final class ReferenceExecutor {
                 }
                 checked(n, acc);
                 sums[r * outF + j] = acc;
-                y[r * outF + j] = requant ? requant(n, acc, j) : acc;
+                y[r * outF + j] = requant ? epilogue.apply(acc, j) : acc;
             }
         }
         int[] shape = x.shape().clone();
@@ -270,6 +283,7 @@ public final class ReferenceExecutor {
     }
 
     private static Result add(Node n, Result x, Result z) {
+        Epilogue epilogue = Epilogue.of(n);
         int[] xs = x.shape();
         int[] zs = z.shape();
         // z may lack leading axes or have size 1 there: it then repeats with period |z| over x.
@@ -291,7 +305,7 @@ public final class ReferenceExecutor {
             long sum = Math.addExact(Math.multiplyExact(x.at(i) - a.getLong(IntegerOps.X_ZERO_POINT, 0), ma[c]),
                     Math.multiplyExact(z.at(i % z.ints().length) - a.getLong(IntegerOps.B_ZERO_POINT, 0), mb[c]));
             sums[i] = sum;
-            y[i] = requant(n, sum, c);
+            y[i] = epilogue.apply(sum, c);
         }
         return new Result(DType.INT32, x.shape(), y, null, sums);
     }
@@ -306,16 +320,18 @@ public final class ReferenceExecutor {
     }
 
     private static Result requantize(Node n, Result x) {
+        Epilogue epilogue = Epilogue.of(n);
         int axis = Math.floorMod(n.attributes().getInt(IntegerOps.Y_AXIS, 1), x.shape().length);
         long zx = n.attributes().getLong(IntegerOps.X_ZERO_POINT, 0);
         long[] y = new long[x.ints().length];
         for (int i = 0; i < y.length; i++) {
-            y[i] = requant(n, x.at(i) - zx, channelOf(i, x.shape(), axis));
+            y[i] = epilogue.apply(x.at(i) - zx, channelOf(i, x.shape(), axis));
         }
         return new Result(DType.INT32, x.shape(), y, null);
     }
 
     private static Result pool(Node n, Result x, boolean max) {
+        Epilogue epilogue = Epilogue.of(n);
         Attributes a = n.attributes();
         int[] s = x.shape();
         boolean global = a.getInt("global", 0) != 0;
@@ -354,7 +370,8 @@ public final class ReferenceExecutor {
                     }
                     int divisor = includePad ? k[0] * k[1] : inside;
                     int channel = plane % s[1];
-                    y[at] = max ? best : requant(n, sum, perChannel ? channel * (k[0] * k[1] + 1) + divisor : divisor);
+                    int row = perChannel ? channel * (k[0] * k[1] + 1) + divisor : divisor;
+                    y[at] = max ? best : epilogue.apply(sum, row);
                 }
             }
         }
@@ -363,6 +380,7 @@ public final class ReferenceExecutor {
 
     /** Output element by element: find the operand holding it along the axis, rescale its code. */
     private static Result concat(Node n, Result[] parts) {
+        Epilogue epilogue = Epilogue.of(n);
         int[] s = parts[0].shape().clone();
         int axis = Math.floorMod(n.attributes().getInt("axis", 0), s.length);
         int[] starts = new int[parts.length];
@@ -391,12 +409,13 @@ public final class ReferenceExecutor {
             for (int j = 0; j < i; j++) {
                 before += channels[j];
             }
-            y[at] = requant(n, v - zx[i], (int) (before + (channels[i] > 1 ? along - starts[i] : 0)));
+            y[at] = epilogue.apply(v - zx[i], (int) (before + (channels[i] > 1 ? along - starts[i] : 0)));
         }
         return new Result(DType.INT32, s, y, null);
     }
 
     private static Result matMul(Node n, Result a, Result b) {
+        Epilogue epilogue = Epilogue.of(n);
         int[] as = a.shape();
         int[] bs = b.shape();
         int m = as[as.length - 2];
@@ -419,7 +438,7 @@ public final class ReferenceExecutor {
                     checked(n, acc);
                     int at = (p * m + i) * cols + j;
                     sums[at] = acc;
-                    y[at] = requant ? requant(n, acc, 0) : acc;
+                    y[at] = requant ? epilogue.apply(acc, 0) : acc;
                 }
             }
         }
@@ -502,32 +521,96 @@ public final class ReferenceExecutor {
         return new Result(x.dtype(), out, y, null);
     }
 
-    /** Gather of one scalar index along an axis (selecting q, k, v or the class token): the axis disappears. */
+    /**
+     * Gather along an axis: output shape = x's with the axis replaced by the index's shape (a scalar index drops
+     * it: selecting q, k, v or the class token); negative indices count from the end.
+     */
     private static Result gather(Node n, Result x, Result index) {
-        if (index.ints().length != 1 || index.shape().length != 0) {
-            throw new T2cException("node " + n.label() + ": the reference gathers one scalar index only");
-        }
         int[] s = x.shape();
         int axis = Math.floorMod(n.attributes().getInt("axis", 0), s.length);
-        long idx = Math.floorMod(index.ints()[0], (long) s[axis]);
         int outer = 1;
         for (int d = 0; d < axis; d++) {
             outer *= s[d];
         }
         int inner = x.ints().length / outer / s[axis];
-        long[] y = new long[outer * inner];
+        long[] idx = index.ints();
+        long[] y = new long[outer * idx.length * inner];
         for (int o = 0; o < outer; o++) {
-            for (int i = 0; i < inner; i++) {
-                y[o * inner + i] = x.ints()[(int) ((o * s[axis] + idx) * inner + i)];
+            for (int k = 0; k < idx.length; k++) {
+                if (idx[k] < -s[axis] || idx[k] >= s[axis]) {
+                    throw new T2cException("node " + n.label() + ": index " + idx[k] + " is outside an axis of "
+                            + s[axis]);
+                }
+                long from = (o * s[axis] + Math.floorMod(idx[k], (long) s[axis])) * inner;
+                for (int i = 0; i < inner; i++) {
+                    y[(o * idx.length + k) * inner + i] = x.ints()[(int) (from + i)];
+                }
             }
         }
-        int[] shape = new int[s.length - 1];
-        for (int d = 0, k = 0; d < s.length; d++) {
-            if (d != axis) {
-                shape[k++] = s[d];
-            }
-        }
+        int[] shape = new int[s.length - 1 + index.shape().length];
+        System.arraycopy(s, 0, shape, 0, axis);
+        System.arraycopy(index.shape(), 0, shape, axis, index.shape().length);
+        System.arraycopy(s, axis + 1, shape, axis + index.shape().length, s.length - axis - 1);
         return new Result(x.dtype(), shape, y, null);
+    }
+
+    /**
+     * Slice with ONNX's rules: per sliced axis, start and end clamped to [0, dim] after adding dim to negatives,
+     * steps of 1 (inputs starts, ends, axes, steps).
+     */
+    private static Result slice(Node n, Result[] in) {
+        Result x = in[0];
+        int[] s = x.shape();
+        int[] from = new int[s.length];
+        int[] out = s.clone();
+        long[] starts = in[1].ints();
+        long[] ends = in[2].ints();
+        for (int i = 0; i < starts.length; i++) {
+            int axis = in.length > 3 && in[3] != null ? (int) Math.floorMod(in[3].ints()[i], (long) s.length) : i;
+            if (in.length > 4 && in[4] != null && in[4].ints()[i] != 1) {
+                throw new T2cException("node " + n.label() + ": the reference slices with step 1 only");
+            }
+            long start = clampIndex(starts[i], s[axis]);
+            long end = clampIndex(ends[i], s[axis]);
+            from[axis] = (int) start;
+            out[axis] = (int) Math.max(0, end - start);
+        }
+        int total = 1;
+        for (int d : out) {
+            total *= d;
+        }
+        long[] y = new long[total];
+        for (int i = 0; i < total; i++) {
+            int rest = i;
+            int src = 0;
+            int stride = 1;
+            for (int d = s.length - 1; d >= 0; d--) {
+                src += (from[d] + rest % out[d]) * stride;
+                rest /= out[d];
+                stride *= s[d];
+            }
+            y[i] = x.ints()[src];
+        }
+        return new Result(x.dtype(), out, y, null);
+    }
+
+    /** Unsqueeze: a 1 inserted at each axis (counted in the output's rank); the elements stay in order. */
+    private static Result unsqueeze(Result x, Result axes) {
+        int rank = x.shape().length + axes.ints().length;
+        boolean[] inserted = new boolean[rank];
+        for (long a : axes.ints()) {
+            inserted[(int) Math.floorMod(a, (long) rank)] = true;
+        }
+        int[] out = new int[rank];
+        for (int d = 0, k = 0; d < rank; d++) {
+            out[d] = inserted[d] ? 1 : x.shape()[k++];
+        }
+        return new Result(x.dtype(), out, x.ints(), null);
+    }
+
+    /** A slice bound: negative counts from the end, then clamped to [0, dim]. */
+    private static long clampIndex(long v, int dim) {
+        return Math.max(0, Math.min(dim, v < 0 ? v + dim : v));
     }
 
     private static Result shapeOf(Node n, Result x) {
@@ -688,6 +771,7 @@ public final class ReferenceExecutor {
     }
 
     private static Result gelu(Node n, Result x) {
+        Epilogue epilogue = Epilogue.of(n);
         Attributes a = n.attributes();
         int axis = Math.floorMod(a.getInt(IntegerOps.Y_AXIS, -1), x.shape().length);
         long[] mx = a.getLongs(IntegerOps.X_MULTIPLIER);
@@ -705,7 +789,7 @@ public final class ReferenceExecutor {
             long erf = one - Math.floorDiv(Math.multiplyExact(erfA, (erfB - u) * (erfB - u)), one * one);
             long signedErf = xf > 0 ? erf : xf < 0 ? -erf : 0;
             long g = Math.floorDiv(Math.multiplyExact(xf, one + signedErf), 2 * one);
-            y[i] = requant(n, g, 0);
+            y[i] = epilogue.apply(g, 0);
         }
         return new Result(DType.INT32, x.shape(), y, null);
     }

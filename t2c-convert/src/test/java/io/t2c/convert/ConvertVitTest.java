@@ -34,7 +34,8 @@ class ConvertVitTest {
     /** Ops allowed between the input quantizer and the output dequantization: integer ops and shape movement. */
     static final Set<String> INTEGER_GRAPH_OPS = Set.of(IntegerOps.QUANTIZE, IntegerOps.CONV, IntegerOps.GEMM,
             IntegerOps.ADD, IntegerOps.REQUANTIZE, IntegerOps.CONCAT, IntegerOps.MATMUL, IntegerOps.SOFTMAX,
-            IntegerOps.LAYER_NORM, IntegerOps.GELU, IntegerOps.LUT, IntegerOps.DEQUANTIZE, "Reshape", "Transpose", "Gather", "Shape",
+            IntegerOps.LAYER_NORM, IntegerOps.GELU, IntegerOps.LUT, IntegerOps.AVERAGE_POOL, IntegerOps.MAX_POOL,
+            IntegerOps.DEQUANTIZE, "Reshape", "Flatten", "Transpose", "Gather", "Slice", "Unsqueeze", "Shape",
             "Concat", "Expand");
 
     @Test

@@ -135,7 +135,8 @@ public final class OnnxExport {
                 case IntegerOps.SOFTMAX -> softmax(n);
                 case IntegerOps.LAYER_NORM -> layerNorm(n);
                 case IntegerOps.GELU -> gelu(n);
-                case "Flatten", "Transpose", "Gather", "Reshape", "Expand" -> in(n, 0).as(b.node(n.opType(),
+                case "Flatten", "Transpose", "Gather", "Reshape", "Expand", "Slice", "Unsqueeze" -> in(n, 0).as(
+                        b.node(n.opType(),
                         n.attributes(), names(n)));
                 case "Shape" -> shape(n);
                 case "Concat" -> new Held(b.node("Concat", n.attributes(), names(n)), DType.INT64, null, 0, 0);

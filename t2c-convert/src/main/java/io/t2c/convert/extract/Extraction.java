@@ -65,7 +65,7 @@ public final class Extraction {
             CONCAT, SOFTMAX, LAYER_NORM, GELU);
     /** Ops whose output holds their first input's codes, reordered or repeated. */
     private static final Set<String> PASS_THROUGH = Set.of("Flatten", "Reshape", "Transpose", "Gather", "Expand",
-            MAX_POOL);
+            "Slice", "Unsqueeze", MAX_POOL);
 
     /** What to write: tensor formats, whether C headers, and the PE array size (null: no tiling). */
     public record Options(List<TensorFormat> formats, boolean cHeaders, PeTiling.ArraySize pe) {

@@ -25,8 +25,8 @@ final class Calibration {
     /** A calibrated position: its spec and extras, and the shape its scale and zero point take in the graph. */
     record Result(QuantPlan.Position position, Calibrator.Calibration calibration, int[] paramShape) {}
 
-    static Map<String, Result> run(Graph g, QuantPlan plan, PtqConfig config, List<Tensor> batches,
-                                   Runnable afterBatch) {
+    static Map<String, Result> run(Graph g, QuantPlan plan, PtqConfig config,
+                                   List<Map<String, Tensor>> batches, Runnable afterBatch) {
         Map<String, Result> out = new LinkedHashMap<>();
         Map<String, Calibrator> active = new LinkedHashMap<>();
         Map<String, int[]> shapes = new LinkedHashMap<>();
@@ -49,14 +49,13 @@ final class Calibration {
         }
         Executor exec = new Executor(new Graph(g.name(), g.inputs(), outputs, g.nodes(), g.initializers(),
                 g.metadata()));
-        String input = g.inputs().get(0).name();
-        for (Tensor batch : batches) {
-            Map<String, Tensor> values = exec.run(Map.of(input, batch));
+        for (Map<String, Tensor> batch : batches) {
+            Map<String, Tensor> values = exec.run(batch);
             for (QuantPlan.Position p : plan.positions()) {
                 if (p.role() != Role.ACTIVATION) {
                     continue;
                 }
-                Tensor x = p.value().equals(input) ? batch : values.get(p.value());
+                Tensor x = batch.containsKey(p.value()) ? batch.get(p.value()) : values.get(p.value());
                 Calibrator c = active.computeIfAbsent(p.value(), k -> {
                     QuantSpec t = template(p, config, x.rank());
                     shapes.put(k, t.granularity().paramShape(x.shape()));

@@ -40,26 +40,44 @@ public final class Ptq {
     public record Result(Graph model, QuantPlan plan, double calibrationSeconds, double reconstructionSeconds) {}
 
     public static Result run(Graph floatModel, Dataset calibration, PtqConfig config, Listener listener) {
+        if (floatModel.inputs().size() != 1) {
+            throw new T2cException("PTQ on a dataset needs a single-input model; " + floatModel.name() + " has "
+                    + floatModel.inputs().size() + " (give it calibration batches of every input)");
+        }
+        String input = floatModel.inputs().get(0).name();
+        List<Map<String, Tensor>> batches = calibrationBatches(calibration, config).stream()
+                .map(b -> Map.of(input, b)).toList();
+        return run(floatModel, batches, config, listener);
+    }
+
+    /**
+     * PTQ on calibration batches given as values of the graph inputs by name (a model whose inputs are not one image
+     * batch, e.g. BERT's token ids and attention mask). Reconstruction and bias correction need a single input.
+     */
+    public static Result run(Graph floatModel, List<Map<String, Tensor>> batches, PtqConfig config,
+            Listener listener) {
         Graph g = prepare(floatModel);
         if (config.crossLayerEqualization()) {
             g = new CrossLayerEqualization().apply(g).graph();
-        }
-        if (g.inputs().size() != 1) {
-            throw new T2cException("PTQ needs a single-input model; " + g.name() + " has " + g.inputs().size());
         }
         QuantPlan plan = QuantPlan.of(g, config, QuantizerRegistry.standard());
         if (plan.positions().isEmpty()) {
             throw new T2cException("nothing to quantize: " + g.name() + " has no Conv, Gemm or MatMul left after the"
                     + " overrides");
         }
-        List<Tensor> batches = calibrationBatches(calibration, config);
         long t0 = System.nanoTime();
         listener.stage("calibrate", batches.size());
         Map<String, Calibration.Result> calibrated = Calibration.run(g, plan, config, batches, listener::advance);
         Graph quantized = QuantizedGraph.build(g, calibrated);
         long t1 = System.nanoTime();
         if (config.reconstruction() != PtqConfig.Reconstruction.NONE || config.biasCorrection()) {
-            Reconstructor r = new Reconstructor(g, quantized, config, batches, listener::advance);
+            if (g.inputs().size() != 1) {
+                throw new T2cException("reconstruction and bias correction need a single-input model; " + g.name()
+                        + " has " + g.inputs().size() + " (use reconstruction none)");
+            }
+            String input = g.inputs().get(0).name();
+            Reconstructor r = new Reconstructor(g, quantized, config, batches.stream().map(b -> b.get(input))
+                    .toList(), listener::advance);
             listener.stage("reconstruct", r.units().size() * r.stepsPerUnit());
             quantized = r.run();
         }

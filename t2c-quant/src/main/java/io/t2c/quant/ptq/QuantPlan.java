@@ -21,7 +21,8 @@ import java.util.Set;
  * Where quantizers go: on both inputs of every Conv, ConvTranspose, Gemm and MatMul — weights (initializers) and
  * activations alike, so the first layer's image input, the classifier, and attention's Q·Kᵀ and P·V (MatMuls of two
  * activations) are all quantized unless an override skips them — and on the outputs of residual adds,
- * concatenations and average pools. Element-wise non-linearities computed as lookup tables ({@link TableOps}) get a
+ * concatenations, average pools and means (but not of an additive mask or bias that only a Softmax reads), and of
+ * LayerNorm, Softmax and GELU when no single quantizer reads them through pass-through ops. Element-wise non-linearities computed as lookup tables ({@link TableOps}) get a
  * quantizer on their input when their activation bits are at most 8, so the table is indexed by codes of known scale;
  * their result is read by the next quantizer as usual, and when none reads it (through the pass-through ops Relu,
  * MaxPool, Flatten, Reshape, Transpose, Gather) the end of the table's region gets one of its own, since the table
@@ -35,7 +36,14 @@ public record QuantPlan(List<Position> positions) {
      * Ops whose outputs are quantized too: they merge or average integer operands into a new tensor the integer
      * model stores (a residual sum, a concatenation, a pooled map), so the value needs a scale of its own.
      */
-    public static final Set<String> STORED_OPS = Set.of("Add", "Sub", "Concat", "AveragePool", "GlobalAveragePool");
+    public static final Set<String> STORED_OPS = Set.of("Add", "Sub", "Concat", "AveragePool", "GlobalAveragePool",
+            "ReduceMean");
+    /**
+     * Ops whose integer form produces codes at a scale of their own: their output needs a quantizer. Usually the
+     * next layer's input quantizer is it; when the output fans out (Swin's roll as two slices) or reaches an op that
+     * is not a quantizer (a ReduceMean), the output gets one of its own.
+     */
+    static final Set<String> RESCALING_OPS = Set.of("LayerNormalization", "Softmax", "Gelu");
     /** Ops through which a table's codes reach the next quantizer unchanged in scale (LowerToInteger's list). */
     static final Set<String> PASS_THROUGH = Set.of("Relu", "MaxPool", "Flatten", "Reshape", "Transpose", "Gather");
 
@@ -53,8 +61,9 @@ public record QuantPlan(List<Position> positions) {
         Map<String, TensorInfo> infos = null;
         Set<LayerOverride> unused = new HashSet<>(config.overrides());
         List<Node> tables = new ArrayList<>();
+        List<Node> rescaling = new ArrayList<>();
         for (Node n : g.nodes()) {
-            LayerOverride o = config.overrides().stream().filter(x -> x.matches(n.name())).findFirst().orElse(null);
+            LayerOverride o = overrideOf(config, n);
             unused.remove(o);
             if (o != null && o.skip()) {
                 skipped.add(n.name());
@@ -73,7 +82,10 @@ public record QuantPlan(List<Position> positions) {
                 if (!byValue.containsKey(n.input(0))) {
                     byValue.put(n.input(0), position(g, config, registry, o, n, 0, n.input(0)));
                 }
-            } else if (STORED_OPS.contains(n.opType()) && !byValue.containsKey(n.output(0))) {
+            } else if (RESCALING_OPS.contains(n.opType())) {
+                rescaling.add(n);
+            } else if (STORED_OPS.contains(n.opType()) && !byValue.containsKey(n.output(0))
+                    && !isSoftmaxOffset(g, n)) {
                 // Shape arithmetic (a Concat of INT64 dims feeding an Expand) is not a stored activation.
                 infos = infos == null ? ShapeInference.infer(g, OpRegistry.standard(), 1) : infos;
                 TensorInfo info = infos.get(n.output(0));
@@ -93,8 +105,14 @@ public record QuantPlan(List<Position> positions) {
             List<Node> region = TableOps.region(g, n);
             Node last = region.get(region.size() - 1);
             if (!quantizedDownstream(g, last.output(0), byValue.keySet())) {
-                LayerOverride o = config.overrides().stream().filter(x -> x.matches(n.name())).findFirst().orElse(null);
+                LayerOverride o = overrideOf(config, n);
                 byValue.put(last.output(0), position(g, config, registry, o, last, -1, last.output(0)));
+            }
+        }
+        for (Node n : rescaling) {
+            if (!quantizedDownstream(g, n.output(0), byValue.keySet())) {
+                LayerOverride o = overrideOf(config, n);
+                byValue.put(n.output(0), position(g, config, registry, o, n, -1, n.output(0)));
             }
         }
         List<Position> positions = new ArrayList<>();
@@ -109,12 +127,43 @@ public record QuantPlan(List<Position> positions) {
         return new QuantPlan(List.copyOf(positions));
     }
 
+    /** The first override whose pattern matches the node's name, or null. */
+    private static LayerOverride overrideOf(PtqConfig config, Node n) {
+        return config.overrides().stream().filter(x -> x.matches(n.name())).findFirst().orElse(null);
+    }
+
     private static String layerNames(Graph g) {
         List<String> names = g.nodes().stream()
                 .filter(n -> MULTIPLYING_OPS.contains(n.opType()) || STORED_OPS.contains(n.opType()))
                 .map(Node::name).toList();
         return names.size() <= 12 ? String.join(", ", names)
                 : String.join(", ", names.subList(0, 12)) + ", … (" + names.size() + " in all; see t2c inspect)";
+    }
+
+    /**
+     * An Add/Sub whose result only a Softmax reads (through pass-through ops): an additive attention mask or bias.
+     * It stays unquantized, so a mask (BERT's (1 − mask)·float32.min, Swin's −100) removes its keys instead of
+     * stretching an 8-bit grid over it; the integer model keeps the sum wide (docs/NUMERICS.md).
+     */
+    public static boolean isSoftmaxOffset(Graph g, Node n) {
+        if (!n.opType().equals("Add") && !n.opType().equals("Sub")) {
+            return false;
+        }
+        String at = n.output(0);
+        while (true) {
+            List<Node> readers = g.consumers(at);
+            if (readers.size() != 1 || !readers.get(0).input(0).equals(at)) {
+                return false;
+            }
+            Node r = readers.get(0);
+            if (r.opType().equals("Softmax")) {
+                return true;
+            }
+            if (!PASS_THROUGH.contains(r.opType())) {
+                return false;
+            }
+            at = r.output(0);
+        }
     }
 
     /** Whether {@code v}, or a value it reaches through single-reader pass-through ops, is quantized. */
