@@ -575,6 +575,14 @@ public final class ReferenceExecutor {
             from[axis] = (int) start;
             out[axis] = (int) Math.max(0, end - start);
         }
+        return new Result(x.dtype(), out, pick(x.ints(), s, out, from), null);
+    }
+
+    /**
+     * The elements of x (shape {@code in}) at output coordinates shifted by {@code from} along each axis, for an
+     * output of shape {@code out}; an axis of extent 1 in x that is longer in out repeats its one element.
+     */
+    private static long[] pick(long[] x, int[] in, int[] out, int[] from) {
         int total = 1;
         for (int d : out) {
             total *= d;
@@ -584,14 +592,15 @@ public final class ReferenceExecutor {
             int rest = i;
             int src = 0;
             int stride = 1;
-            for (int d = s.length - 1; d >= 0; d--) {
-                src += (from[d] + rest % out[d]) * stride;
+            for (int d = out.length - 1; d >= 0; d--) {
+                int coord = rest % out[d];
                 rest /= out[d];
-                stride *= s[d];
+                src += (in[d] == 1 && out[d] != 1 ? 0 : from[d] + coord) * stride;
+                stride *= in[d];
             }
-            y[i] = x.ints()[src];
+            y[i] = x[src];
         }
-        return new Result(x.dtype(), out, y, null);
+        return y;
     }
 
     /** Unsqueeze: a 1 inserted at each axis (counted in the output's rank); the elements stay in order. */
@@ -652,24 +661,7 @@ public final class ReferenceExecutor {
             }
             out[d] = Math.max(xs[d], t);
         }
-        int total = 1;
-        for (int d : out) {
-            total *= d;
-        }
-        long[] y = new long[total];
-        for (int i = 0; i < total; i++) {
-            int rest = i;
-            int src = 0;
-            int stride = 1;
-            for (int d = rank - 1; d >= 0; d--) {
-                int coord = rest % out[d];
-                rest /= out[d];
-                src += (xs[d] == 1 ? 0 : coord) * stride;
-                stride *= xs[d];
-            }
-            y[i] = x.ints()[src];
-        }
-        return new Result(x.dtype(), out, y, null);
+        return new Result(x.dtype(), out, pick(x.ints(), xs, out, new int[rank]), null);
     }
 
     /** round(num / den) half-up for den > 0, by floor division and remainder. */
