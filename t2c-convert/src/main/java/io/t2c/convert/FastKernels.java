@@ -342,7 +342,7 @@ final class FastKernels {
                     WeightPanel p = panels[gi];
                     int firstOut = n * g.outChannels() * plane + firstRow * g.outW();
                     if (p.bytes() != null) {
-                        byte[] a = toBytes(codes);
+                        byte[] a = toBytes(codes, 0, codes.length);
                         int[] c = new int[positions * og];
                         gemm.gemm(positions, og, k, a, 0, k, x.unsigned(), x.zeroPoint(), p.bytes(), 0, og,
                                 p.unsigned(), p.zeroPoints(), c, 0, og);
@@ -403,10 +403,11 @@ final class FastKernels {
         }
     }
 
-    private static byte[] toBytes(int[] codes) {
-        byte[] b = new byte[codes.length];
+    /** codes[from, to) narrowed to bytes (codes the int8 GEMM reads: they fit int8 or uint8). */
+    private static byte[] toBytes(int[] codes, int from, int to) {
+        byte[] b = new byte[to - from];
         for (int i = 0; i < b.length; i++) {
-            b[i] = (byte) codes[i];
+            b[i] = (byte) codes[from + i];
         }
         return b;
     }
@@ -495,7 +496,7 @@ final class FastKernels {
                     int m = Math.min(ROWS_PER_TASK, rows - r0);
                     int first = r0 * outFeatures;
                     if (panel.bytes() != null) {
-                        byte[] a = toBytes(Arrays.copyOfRange(xs, r0 * inFeatures, (r0 + m) * inFeatures));
+                        byte[] a = toBytes(xs, r0 * inFeatures, (r0 + m) * inFeatures);
                         int[] c = new int[m * outFeatures];
                         gemm.gemm(m, outFeatures, inFeatures, a, 0, inFeatures, x.unsigned(), x.zeroPoint(),
                                 panel.bytes(), 0, outFeatures, panel.unsigned(), panel.zeroPoints(), c, 0, outFeatures);

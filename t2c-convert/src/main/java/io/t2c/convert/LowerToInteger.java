@@ -663,9 +663,10 @@ public final class LowerToInteger {
     }
 
     /**
-     * IntAdd's output has its first operand's shape, and it repeats the second over leading axes only; an operand
-     * that broadcasts otherwise (Swin's shift mask [nW, 1, w², w²] over heads, BERT's mask [N, 1, 1, L] over heads
-     * and queries, a scalar) is first expanded by the shape of the other operand (Expand broadcasts both ways).
+     * IntAdd's output has its first operand's shape, and it repeats the second over leading axes only (the fast
+     * kernel's {@link FastKernels#broadcastsOverLeading}); an operand that broadcasts otherwise (Swin's shift mask
+     * [nW, 1, w², w²] over heads, BERT's mask [N, 1, 1, L] over heads and queries, a scalar) is first expanded by the
+     * shape of the other operand (Expand broadcasts both ways).
      */
     private List<String> broadcastOperands(Node n, List<String> operands) {
         int[] outShape = valueShape(n.output(0));
@@ -675,21 +676,10 @@ public final class LowerToInteger {
             a = expandLike(n.name() + "/expand_a", a, b);
         }
         int[] bShape = valueShape(n.input(1));
-        if (!Arrays.equals(bShape, outShape) && !repeatsOverLeadingAxes(bShape, outShape)) {
+        if (!Arrays.equals(bShape, outShape) && !FastKernels.broadcastsOverLeading(outShape, bShape)) {
             b = expandLike(n.name() + "/expand_b", b, a);
         }
         return List.of(a, b);
-    }
-
-    /** Whether z, without its leading 1s, is the trailing part of shape x. */
-    private static boolean repeatsOverLeadingAxes(int[] z, int[] x) {
-        int from = 0;
-        while (from < z.length && z[from] == 1) {
-            from++;
-        }
-        int[] core = Arrays.copyOfRange(z, from, z.length);
-        return core.length <= x.length && Arrays.equals(core, Arrays.copyOfRange(x, x.length - core.length,
-                x.length));
     }
 
     /** {@code value} expanded to the broadcast of its shape and {@code like}'s runtime shape. */

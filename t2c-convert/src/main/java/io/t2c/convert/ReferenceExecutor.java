@@ -31,6 +31,12 @@ public final class ReferenceExecutor {
             this(dtype, shape, ints, floats, null);
         }
 
+        /** A tensor's values: float32 as floats (copied), integer types widened to long. */
+        public static Result of(Tensor t) {
+            return t.dtype() == DType.FLOAT32 ? new Result(DType.FLOAT32, t.shape(), null, t.floats().clone())
+                    : new Result(t.dtype(), t.shape(), t.toLongArray(), null);
+        }
+
         long at(int i) {
             return ints[i];
         }
@@ -45,14 +51,10 @@ public final class ReferenceExecutor {
     public static Map<String, Result> run(Graph g, Map<String, Tensor> inputs) {
         Map<String, Result> env = new LinkedHashMap<>();
         for (Value v : g.inputs()) {
-            Tensor t = inputs.get(v.name());
-            env.put(v.name(), t.dtype() == DType.FLOAT32 ? new Result(DType.FLOAT32, t.shape(), null,
-                    t.floats().clone()) : new Result(t.dtype(), t.shape(), t.toLongArray(), null));
+            env.put(v.name(), Result.of(inputs.get(v.name())));
         }
         Map<String, Result> consts = new HashMap<>();
-        g.initializers().forEach((name, t) -> consts.put(name, t.dtype() == DType.FLOAT32
-                ? new Result(DType.FLOAT32, t.shape(), null, t.floats()) : new Result(t.dtype(), t.shape(),
-                t.toLongArray(), null)));
+        g.initializers().forEach((name, t) -> consts.put(name, Result.of(t)));
         Map<String, Result> computed = new LinkedHashMap<>();
         for (Node n : g.nodes()) {
             Result[] in = new Result[n.inputs().size()];

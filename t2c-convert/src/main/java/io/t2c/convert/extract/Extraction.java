@@ -262,9 +262,7 @@ public final class Extraction {
                             typeOf(n.input(i)), scaleOf(n.input(i)), new long[] {zx[i]}));
                 }
             }
-            case SOFTMAX, LAYER_NORM, GELU -> t.add(new ExtractedTensor("x", x.ints(), x.shape(), layout,
-                    typeOf(n.input(0)), scaleOf(n.input(0)), new long[] {a.getLong(X_ZERO_POINT, 0)}));
-            case MAX_POOL, REQUANTIZE -> t.add(new ExtractedTensor("x", x.ints(), x.shape(), layout,
+            case MAX_POOL, REQUANTIZE, SOFTMAX, LAYER_NORM, GELU -> t.add(new ExtractedTensor("x", x.ints(), x.shape(), layout,
                     typeOf(n.input(0)), scaleOf(n.input(0)), new long[] {a.getLong(X_ZERO_POINT, 0)}));
             case LUT -> {
                 t.add(new ExtractedTensor("x", x.ints(), x.shape(), layout, inputType(n), scaleOf(n.input(0)),
@@ -287,11 +285,7 @@ public final class Extraction {
     /** An op's input as the reference computed it, or as stored when it is a constant (16-bit codes of one). */
     private ReferenceExecutor.Result operand(Map<String, ReferenceExecutor.Result> values, String name) {
         ReferenceExecutor.Result r = values.get(name);
-        if (r == null) {
-            Tensor constant = graph.initializer(name);
-            r = new ReferenceExecutor.Result(constant.dtype(), constant.shape(), constant.toLongArray(), null, null);
-        }
-        return r;
+        return r != null ? r : ReferenceExecutor.Result.of(graph.initializer(name));
     }
 
     /** The role of an op's i-th activation input: x, x2, x3, ... */

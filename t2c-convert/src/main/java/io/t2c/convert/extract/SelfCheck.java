@@ -158,11 +158,7 @@ public final class SelfCheck {
             } else if (v.isNumber()) {
                 values.put(e.getKey(), v.asDouble());
             } else if (v.isArray() && allIntegral(v)) {
-                long[] a = new long[v.size()];
-                for (int i = 0; i < a.length; i++) {
-                    a[i] = v.get(i).asLong();
-                }
-                values.put(e.getKey(), a);
+                values.put(e.getKey(), longs(json, e.getKey()));
             } else if (v.isArray()) {
                 double[] a = new double[v.size()];
                 for (int i = 0; i < a.length; i++) {
