@@ -17,6 +17,7 @@ import io.t2c.io.data.Evaluation;
 import io.t2c.models.ModelConfig;
 import io.t2c.models.ModelZoo;
 import io.t2c.models.StateDicts;
+import io.t2c.quant.ptq.BiasGrid;
 import io.t2c.quant.qat.Qat;
 import io.t2c.tensor.T2cException;
 import io.t2c.tensor.kernel.Parallel;
@@ -150,6 +151,10 @@ final class TrainCommand implements Callable<Integer> {
             Trainer.EpochStats st = trainer.epoch(e, source, batch,
                     (done, total, loss, acc) -> bar.update(done, String.format("loss %.4f acc %.2f%%", loss, 100 * acc)));
             Graph current = trainer.model().withMetadata("arch", archName);
+            if (qat != null) {
+                // Evaluated and saved with biases on the accumulator grid, as the integer model will hold them.
+                current = BiasGrid.snap(current);
+            }
             if (test != null) {
                 testAcc = Evaluation.top1(new Executor(current), test, 0, 256, null).accuracy();
             }

@@ -95,6 +95,38 @@ public final class FixedPoint {
         }
     }
 
+    /**
+     * Multipliers for the terms of one sum (IntAdd's operands): each first gets the full word length on its own,
+     * then all move to the largest of those shifts (a multiplier becomes m·2^k), so the terms add before one
+     * rounding and a fine operand keeps its precision: under one shared shift a term 2^20 times finer than the other
+     * kept 11 bits of multiplier. Where the aligned products could reach 2^62, the shared shift is used instead.
+     */
+    public static Multiplier[] alignedShift(BigDecimal[] reals, long[] bounds, int wordBits) {
+        Multiplier[] own = new Multiplier[reals.length];
+        int shift = Integer.MIN_VALUE;
+        for (int i = 0; i < reals.length; i++) {
+            if (reals[i].signum() != 0) {
+                own[i] = sharedShift(new BigDecimal[] {reals[i]}, new long[] {bounds[i]}, wordBits)[0];
+                shift = Math.max(shift, own[i].shift());
+            }
+        }
+        if (shift == Integer.MIN_VALUE) {
+            return sharedShift(reals, bounds, wordBits);
+        }
+        Multiplier[] aligned = new Multiplier[reals.length];
+        BigInteger total = BigInteger.ZERO;
+        for (int i = 0; i < reals.length; i++) {
+            BigInteger m = own[i] == null ? BigInteger.ZERO
+                    : BigInteger.valueOf(own[i].multiplier()).shiftLeft(shift - own[i].shift());
+            total = total.add(m.multiply(BigInteger.valueOf(bounds[i])));
+            if (m.bitLength() > 62 || total.compareTo(BigInteger.valueOf(PRODUCT_LIMIT)) >= 0) {
+                return sharedShift(reals, bounds, wordBits);
+            }
+            aligned[i] = new Multiplier(m.longValueExact(), shift);
+        }
+        return aligned;
+    }
+
     /** k with 2^(k−1) ≤ r < 2^k, i.e. r = m·2^k with m in [0.5, 1). */
     static int exponent(BigDecimal r) {
         int k = Math.getExponent(r.doubleValue()) + 1;

@@ -94,10 +94,9 @@ public final class IntegerOps {
     public static final String X_SHIFT = "x_shift";
     /** Fraction bits of an op's internal fixed-point values. */
     public static final String FRAC_BITS = "frac_bits";
-    /** Softmax i-exp constants at scale 2^−F: round(ln 2·2^F), round(1.353·2^F), round(0.344/0.3585·2^2F). */
+    /** Softmax's exponent constants at scale 2^−F: round(ln 2·2^F), and c_k = round(2^F/k!) for k = 0..n. */
     public static final String EXP_LN2 = "exp_ln2";
-    public static final String EXP_B = "exp_b";
-    public static final String EXP_C = "exp_c";
+    public static final String EXP_COEFFS = "exp_coeffs";
     /** GELU i-erf constants at scale 2^−F: round(0.2888·2^F), round(1.769·2^F); 1/√2 as round(2^16/√2). */
     public static final String ERF_A = "erf_a";
     public static final String ERF_B = "erf_b";
@@ -356,15 +355,16 @@ public final class IntegerOps {
     }
 
     /**
-     * {@code IntSoftmax(x)} over the last axis (I-BERT i-exp): d = x − max_row taken to t at scale 2^−F by
-     * x_multiplier/x_shift (the attention scale is folded in there); z = ⌊−t / ln2⌋, p = t + z·ln2,
-     * e = ((p + b)² + c) >> z; y = clamp(zy + round_half_up(e·M / (Σe·2^s))), M/2^s ≈ 1/Δy.
+     * {@code IntSoftmax(x)} over the last axis: t = roundShift((x − max_row)·Mx, sx) ≤ 0 at scale 2^−F (the
+     * attention scale is folded into x_multiplier/x_shift); u = −t, z = ⌊u / ln2⌋, q = u − z·ln2 ∈ [0, ln2);
+     * e^−q by Horner on the Taylor coefficients, h = c_n, h = c_k − ((q·h) >> F) for k = n−1..0; e = h >> z
+     * (0 for z > 62); y = clamp(zy + round_half_up(e·M / (Σe·2^s))), M/2^s ≈ 1/Δy.
      */
     static final class SoftmaxOp extends Op {
         SoftmaxOp() {
             super(SOFTMAX, Family.ELEMENTWISE, 1, 1, with(REQUANT, required(X_MULTIPLIER, INTS), required(X_SHIFT,
-                    INTS), required(FRAC_BITS, INT), required(EXP_LN2, INT), required(EXP_B, INT),
-                    required(EXP_C, INT)));
+                    INTS), required(FRAC_BITS, INT), required(EXP_LN2, INT), required(EXP_COEFFS,
+                    INTS)));
         }
 
         @Override

@@ -43,12 +43,36 @@ public final class LowerToInteger {
             "Gather");
     /** Bound of an unquantized sum before a Softmax, in steps of its finer operand (see {@link #wideOutput}). */
     static final long WIDE_SUM_MAX = 1L << 24;
-    /** Code range of the 16-bit per-tensor codes that float constants and channel-losing accumulators become. */
+    /** Code range of the 16-bit per-tensor codes that LayerNorm's wide inputs become. */
     static final int WIDE_CODE_MAX = 32767;
-    /** Fraction bits of the internal fixed point of Softmax's exponent, LayerNorm's normalized value and GELU. */
-    static final int SOFTMAX_FRAC_BITS = 12;
-    static final int LAYER_NORM_FRAC_BITS = 14;
+    /**
+     * Code range of the per-tensor codes that a float constant read as data becomes (ViT's class token and position
+     * embedding): 24 bits, so its rounding (2^−24 of its range) stays far below the 8-bit steps it is added to or
+     * concatenated with, and its term of an IntAdd still fits 64 bits with a full multiplier.
+     */
+    static final int CONSTANT_CODE_MAX = (1 << 23) - 1;
+    /**
+     * Code range of the per-tensor codes a per-channel accumulator becomes before a movement op scrambles its
+     * channels (ViT's qkv before the heads split, the patch embedding before the tokens are transposed): 2^30 − 1,
+     * so that the quantizer further on rounds as if it read the accumulator itself. With 16-bit codes the second
+     * rounding moved about 1 % of those codes by one step, and a ViT carries such flips from layer to layer.
+     */
+    static final int MOVED_ACC_CODE_MAX = (1 << 30) - 1;
+    /**
+     * Softmax's exponent: fraction bits of its fixed point, and the degree of the Taylor polynomial of e^−q on
+     * [0, ln 2) (remainder ln2^11/11! < 5·10^−10, about the rounding of its nine steps at 2^−30). I-BERT's
+     * second-degree i-exp at 2^−12 was off by up to 10^−3 relative; a ViT carries such code flips from block to block.
+     */
+    static final int SOFTMAX_FRAC_BITS = 30;
+    static final int SOFTMAX_EXP_DEGREE = 10;
+    /** Fraction bits of the internal fixed point of GELU. */
     static final int GELU_FRAC_BITS = 14;
+    /**
+     * Fraction bits of LayerNorm's normalized value: as many as 64-bit arithmetic leaves room for, up to 24 (its
+     * floor then moves an output by at most |γ|/Δy·2^−24 steps), and at least 14.
+     */
+    static final int LAYER_NORM_MAX_FRAC_BITS = 24;
+    static final int LAYER_NORM_MIN_FRAC_BITS = 14;
 
     /** Word length of requantization multipliers (32 or 16) and the rounding of their shift. */
     public record Options(int multiplierBits, Rounding rounding) {
@@ -86,7 +110,7 @@ public final class LowerToInteger {
     private final Set<String> graphOutputs = new HashSet<>();
     /** INT64 shape vectors (Shape outputs, their concatenations, integer constants): left as they are. */
     private final Set<String> shapeValues = new HashSet<>();
-    /** Per-tensor 16-bit codes made for a per-channel accumulator that a movement op reads, by accumulator name. */
+    /** Per-tensor codes made for a per-channel accumulator (or wide codes), by value name and code range. */
     private final Map<String, String> wideCodes = new HashMap<>();
     private final List<Node> out = new ArrayList<>();
     /**
@@ -590,7 +614,7 @@ public final class LowerToInteger {
             BigDecimal rb = FixedPoint.ratio(Math.abs(sb), 1, y.scale());
             ra = saturating(ra, rb, b.maxAbs(), lohi);
             rb = saturating(rb, ra, a.maxAbs(), lohi);
-            FixedPoint.Multiplier[] m = FixedPoint.sharedShift(new BigDecimal[] {ra, rb},
+            FixedPoint.Multiplier[] m = FixedPoint.alignedShift(new BigDecimal[] {ra, rb},
                     new long[] {a.maxAbs(), b.maxAbs()}, options.multiplierBits());
             ma[c] = sa < 0 ? -m[0].multiplier() : m[0].multiplier();
             mb[c] = sb < 0 ? -m[1].multiplier() : m[1].multiplier();
@@ -781,7 +805,7 @@ public final class LowerToInteger {
         String x = n.input(0);
         Rep xr = rep(n, x);
         if (xr.scale().length != 1) {
-            x = perTensorCodes(n.input(0), xr);
+            x = perTensorCodes(n.input(0), xr, WIDE_CODE_MAX);
             xr = reps.get(x);
         }
         if (!Arrays.equals(perm, java.util.stream.IntStream.range(0, rank).toArray())) {
@@ -872,7 +896,7 @@ public final class LowerToInteger {
         }
         Rep x = rep(n, ins.get(0));
         if (x.scale().length != 1) {
-            ins.set(0, perTensorCodes(n.input(0), x));
+            ins.set(0, perTensorCodes(n.input(0), x, MOVED_ACC_CODE_MAX));
             x = reps.get(ins.get(0));
         }
         for (String in : ins.subList(1, ins.size())) {
@@ -908,10 +932,7 @@ public final class LowerToInteger {
         return c != null && c.dtype() == io.t2c.tensor.DType.FLOAT32;
     }
 
-    /**
-     * A float constant read as data (ViT's class token, position embedding) as 16-bit per-tensor codes, scale
-     * max|c|/32767: its rounding error is 2^−16 of its range, far below any 8-bit activation step that follows.
-     */
+    /** A float constant read as data as per-tensor codes in ±{@link #CONSTANT_CODE_MAX}, scale max|c|/that. */
     private String constantCodes(String name) {
         String codesName = name + ".codes";
         if (!reps.containsKey(codesName)) {
@@ -921,29 +942,29 @@ public final class LowerToInteger {
             for (float f : v) {
                 maxAbs = Math.max(maxAbs, Math.abs(f));
             }
-            double scale = maxAbs == 0 ? 1 : (float) (maxAbs / WIDE_CODE_MAX);
+            double scale = maxAbs == 0 ? 1 : (float) (maxAbs / CONSTANT_CODE_MAX);
             int[] q = new int[v.length];
             for (int i = 0; i < v.length; i++) {
-                q[i] = (int) Math.max(-WIDE_CODE_MAX, Math.min(WIDE_CODE_MAX, Math.rint(v[i] / scale)));
+                q[i] = (int) Math.max(-CONSTANT_CODE_MAX, Math.min(CONSTANT_CODE_MAX, Math.rint(v[i] / scale)));
             }
             initializers.put(codesName, Tensor.ofInts(q, c.shape()));
-            reps.put(codesName, new Rep(true, new double[] {scale}, 0, -WIDE_CODE_MAX, WIDE_CODE_MAX, 1, 32));
+            reps.put(codesName, new Rep(true, new double[] {scale}, 0, -CONSTANT_CODE_MAX, CONSTANT_CODE_MAX, 1, 32));
         }
         return codesName;
     }
 
     /**
-     * A per-channel accumulator that a movement op would scramble (qkv before the heads split, the patch embedding
-     * before the tokens are transposed) requantized once to per-tensor 16-bit codes, scale max_c(Δ_c)·bound/32767;
-     * the quantizers further on then requantize those codes (error ≤ 2^−16 of the range before their own rounding).
+     * A per-channel accumulator (or codes wider than {@code codeMax}) requantized once to per-tensor codes in
+     * ±{@code codeMax}, scale max_c(Δ_c)·bound/codeMax: the readers further on requantize those codes again.
      */
-    private String perTensorCodes(String value, Rep acc) {
-        String existing = wideCodes.get(value);
+    private String perTensorCodes(String value, Rep acc, int codeMax) {
+        String key = value + "/" + codeMax;
+        String existing = wideCodes.get(key);
         if (existing != null) {
             return existing;
         }
         double maxScale = Arrays.stream(acc.scale()).max().orElseThrow();
-        double scale = (float) (maxScale * acc.maxAbs() / WIDE_CODE_MAX);
+        double scale = (float) (maxScale * acc.maxAbs() / codeMax);
         FixedPoint.Multiplier[] ms = new FixedPoint.Multiplier[acc.scale().length];
         for (int c = 0; c < ms.length; c++) {
             ms[c] = FixedPoint.sharedShift(new BigDecimal[] {FixedPoint.ratio(acc.scale()[c], 1, scale)},
@@ -955,13 +976,13 @@ public final class LowerToInteger {
             m[c] = ms[c].multiplier();
             sh[c] = ms[c].shift();
         }
-        String name = resolve(value) + ".codes16";
-        Attributes a = new Requant(m, sh, 0, -WIDE_CODE_MAX, WIDE_CODE_MAX, options.rounding()).into(Attributes.of(
+        String name = resolve(value) + (codeMax == WIDE_CODE_MAX ? ".codes16" : ".codes32");
+        Attributes a = new Requant(m, sh, 0, -codeMax, codeMax, options.rounding()).into(Attributes.of(
                 X_ZERO_POINT, acc.zeroPoint(), Y_SCALE, new double[] {scale}, Y_AXIS, (long) acc.axis(), Y_TYPE,
-                "int16"));
+                codeMax == WIDE_CODE_MAX ? "int16" : "int32"));
         out.add(new Node(name, REQUANTIZE, List.of(resolve(value)), List.of(name), a));
-        reps.put(name, new Rep(true, new double[] {scale}, 0, -WIDE_CODE_MAX, WIDE_CODE_MAX, 1, 32));
-        wideCodes.put(value, name);
+        reps.put(name, new Rep(true, new double[] {scale}, 0, -codeMax, codeMax, 1, 32));
+        wideCodes.put(key, name);
         return name;
     }
 
@@ -1029,15 +1050,31 @@ public final class LowerToInteger {
                 internal)}, new long[] {2 * (x.max() - x.min())}, 32)[0];
         FixedPoint.Multiplier outM = FixedPoint.multiplierAndShift(FixedPoint.ratio(1, 1, ys.scale()[0]), 24);
         long[] lohi = clampBounds(n, ys, t.relu());
+        long cols = staticDim(n, n.input(0), -1);
+        // Σe ≤ cols·2^F, and the normalisation doubles Σe·2^s.
+        if (64 - Long.numberOfLeadingZeros(cols) + SOFTMAX_FRAC_BITS + outM.shift() + 2 > 63) {
+            throw new T2cException("node " + n.label() + ": Softmax row of " + cols + " with output step "
+                    + ys.scale()[0] + " overflows 64-bit arithmetic");
+        }
         Attributes a = requant(new FixedPoint.Multiplier[] {outM}, ys, lohi[0], lohi[1]).into(Attributes.of(
                 X_MULTIPLIER, new long[] {in.multiplier()}, X_SHIFT, new long[] {in.shift()}, FRAC_BITS,
-                (long) SOFTMAX_FRAC_BITS, EXP_LN2, Math.round(Math.log(2) * (1 << SOFTMAX_FRAC_BITS)), EXP_B,
-                Math.round(1.353 * (1 << SOFTMAX_FRAC_BITS)), EXP_C, Math.round(0.344 / 0.3585
-                        * Math.scalb(1.0, 2 * SOFTMAX_FRAC_BITS)), Y_SCALE, new double[] {ys.scale()[0]}, Y_AXIS,
-                -1L, Y_TYPE, codeType(ys)));
+                (long) SOFTMAX_FRAC_BITS, EXP_LN2, Math.round(Math.log(2) * Math.scalb(1.0, SOFTMAX_FRAC_BITS)),
+                EXP_COEFFS, taylorCoefficients(SOFTMAX_EXP_DEGREE, SOFTMAX_FRAC_BITS), Y_SCALE,
+                new double[] {ys.scale()[0]}, Y_AXIS, -1L, Y_TYPE, codeType(ys)));
         claim(t);
         emit(reading(n, n.input(0), SOFTMAX, a), new Rep(true, new double[] {ys.scale()[0]}, ys.zeroPoint()[0],
                 lohi[0], lohi[1], -1, 32));
+    }
+
+    /** round(2^f/k!) for k = 0..degree, exactly. */
+    static long[] taylorCoefficients(int degree, int f) {
+        long[] c = new long[degree + 1];
+        BigDecimal factorial = BigDecimal.ONE;
+        for (int k = 0; k <= degree; k++) {
+            factorial = factorial.multiply(BigDecimal.valueOf(Math.max(k, 1)));
+            c[k] = FixedPoint.pow2(f).divide(factorial, 0, java.math.RoundingMode.HALF_EVEN).longValueExact();
+        }
+        return c;
     }
 
     /**
@@ -1051,10 +1088,11 @@ public final class LowerToInteger {
             throw new T2cException("node " + n.label() + ": integer LayerNorm normalizes over the last axis only");
         }
         Rep x = rep(n, n.input(0));
-        if (!x.codes() || x.scale().length != 1) {
-            // An accumulator (Swin's patch-merging reduction, read by the norm and the residual) as 16-bit codes.
-            n = new Node(n.name(), n.opType(), with(n.inputs(), 0, perTensorCodes(n.input(0), x)), n.outputs(),
-                    n.attributes());
+        if (!x.codes() || x.scale().length != 1 || x.maxAbs() > WIDE_CODE_MAX) {
+            // An accumulator (Swin's patch-merging reduction, read by the norm and the residual) or the wide codes
+            // of a moved one (Swin's patch embedding) as 16-bit codes: the squares of wider codes overflow 64 bits.
+            n = new Node(n.name(), n.opType(), with(n.inputs(), 0, perTensorCodes(n.input(0), x, WIDE_CODE_MAX)),
+                    n.outputs(), n.attributes());
             x = rep(n, n.input(0));
         }
         long d = shape[axis];
@@ -1075,11 +1113,13 @@ public final class LowerToInteger {
             k++;
         }
         long centeredBound = 2 * d * x.maxAbs();
-        if (Long.numberOfLeadingZeros(centeredBound) <= k + LAYER_NORM_FRAC_BITS + 1) {
+        // As many fraction bits as keep the centered value shifted by k + f below 2^62.
+        int f = Math.min(LAYER_NORM_MAX_FRAC_BITS, Long.numberOfLeadingZeros(centeredBound) - k - 2);
+        if (f < LAYER_NORM_MIN_FRAC_BITS) {
             throw new T2cException("node " + n.label() + ": LayerNorm row of " + d + " too wide for 64-bit arithmetic");
         }
-        // |normalized| ≤ √d, so r ≤ √d·2^F.
-        long rBound = (long) Math.ceil(Math.sqrt(d)) << LAYER_NORM_FRAC_BITS;
+        // |normalized| ≤ √d, so r ≤ √d·2^f.
+        long rBound = (long) Math.ceil(Math.sqrt(d)) << f;
         long[] m = new long[(int) d];
         long[] sh = new long[(int) d];
         long[] betaCodes = new long[(int) d];
@@ -1088,7 +1128,7 @@ public final class LowerToInteger {
             int shift = 0;
             if (g != 0) {
                 FixedPoint.Multiplier mc = FixedPoint.sharedShift(new BigDecimal[] {FixedPoint.ratio(Math.abs(g),
-                        Math.scalb(1.0, -LAYER_NORM_FRAC_BITS), ys.scale()[0])}, new long[] {2 * rBound},
+                        Math.scalb(1.0, -f), ys.scale()[0])}, new long[] {2 * rBound},
                         options.multiplierBits())[0];
                 m[c] = g < 0 ? -mc.multiplier() : mc.multiplier();
                 shift = mc.shift();
@@ -1103,7 +1143,7 @@ public final class LowerToInteger {
             }
         }
         long[] lohi = clampBounds(n, ys, t.relu());
-        Attributes a = Attributes.of(X_ZERO_POINT, x.zeroPoint(), FRAC_BITS, (long) LAYER_NORM_FRAC_BITS, EPS_CODES,
+        Attributes a = Attributes.of(X_ZERO_POINT, x.zeroPoint(), FRAC_BITS, (long) f, EPS_CODES,
                 epsCodes, SQRT_SHIFT, (long) k, BIAS_CODES, betaCodes, MULTIPLIER, m, SHIFT, sh, Y_ZERO_POINT,
                 (long) ys.zeroPoint()[0], Y_MIN, lohi[0], Y_MAX, lohi[1], ROUNDING, options.rounding().id())
                 .with(Y_SCALE, new double[] {ys.scale()[0]}).with(Y_AXIS, -1L).with(Y_TYPE, codeType(ys));

@@ -29,9 +29,9 @@ final class NonLinearKernels {
         int cols = shape[shape.length - 1];
         long mx = a.getLongs(IntegerOps.X_MULTIPLIER)[0];
         int sx = (int) a.getLongs(IntegerOps.X_SHIFT)[0];
+        int f = a.getInt(IntegerOps.FRAC_BITS, 0);
         long ln2 = a.getLong(IntegerOps.EXP_LN2, 0);
-        long b = a.getLong(IntegerOps.EXP_B, 0);
-        long c = a.getLong(IntegerOps.EXP_C, 0);
+        long[] coeffs = a.getLongs(IntegerOps.EXP_COEFFS);
         long m = a.getLongs(IntegerOps.MULTIPLIER)[0];
         int s = (int) a.getLongs(IntegerOps.SHIFT)[0];
         long zy = a.getLong(IntegerOps.Y_ZERO_POINT, 0);
@@ -49,9 +49,7 @@ final class NonLinearKernels {
                 long sum = 0;
                 for (int j = 0; j < cols; j++) {
                     long t = FixedPoint.roundShift((x[base + j] - max) * mx, sx, Rounding.HALF_UP);
-                    long z = -t / ln2;
-                    long p = t + z * ln2;
-                    e[j] = z > 62 ? 0 : ((p + b) * (p + b) + c) >> z;
+                    e[j] = expOfNegative(-t, ln2, coeffs, f);
                     sum += e[j];
                 }
                 long den = sum << s;
@@ -62,6 +60,20 @@ final class NonLinearKernels {
             }
         });
         return Tensor.ofInts(out, shape);
+    }
+
+    /** e^(−u·2^−f)·2^f for u ≥ 0: u = z·ln2 + q, e^−q by Horner on the Taylor coefficients, then >> z. */
+    private static long expOfNegative(long u, long ln2, long[] coeffs, int f) {
+        long z = u / ln2;
+        if (z > 62) {
+            return 0;
+        }
+        long q = u - z * ln2;
+        long h = coeffs[coeffs.length - 1];
+        for (int k = coeffs.length - 2; k >= 0; k--) {
+            h = coeffs[k] - ((q * h) >> f);
+        }
+        return h >> z;
     }
 
     /** ⌊√v⌋ for v ≥ 0: the double square root, then corrected so that r² ≤ v < (r + 1)². */

@@ -682,9 +682,9 @@ public final class ReferenceExecutor {
         int cols = x.shape()[x.shape().length - 1];
         long mx = a.getLongs(IntegerOps.X_MULTIPLIER)[0];
         int sx = (int) a.getLongs(IntegerOps.X_SHIFT)[0];
+        int f = a.getInt(IntegerOps.FRAC_BITS, 0);
         long ln2 = a.getLong(IntegerOps.EXP_LN2, 0);
-        long b = a.getLong(IntegerOps.EXP_B, 0);
-        long c = a.getLong(IntegerOps.EXP_C, 0);
+        long[] coeffs = a.getLongs(IntegerOps.EXP_COEFFS);
         long m = a.getLongs(IntegerOps.MULTIPLIER)[0];
         long twoToS = 1L << a.getLongs(IntegerOps.SHIFT)[0];
         long[] y = new long[x.ints().length];
@@ -698,9 +698,13 @@ public final class ReferenceExecutor {
             for (int j = 0; j < cols; j++) {
                 long t = divideByPowerOfTwo(Math.multiplyExact(x.at(row * cols + j) - max, mx), sx, "half-up");
                 long z = Math.floorDiv(-t, ln2);
-                long p = t + z * ln2;
-                long poly = Math.addExact(Math.multiplyExact(p + b, p + b), c);
-                e[j] = z >= 63 ? 0 : Math.floorDiv(poly, 1L << Math.min(z, 62));
+                long q = -t - z * ln2;
+                // e^−q = c0 − q(c1 − q(c2 − ...)), each product floored at 2^−f.
+                long h = coeffs[coeffs.length - 1];
+                for (int k = coeffs.length - 2; k >= 0; k--) {
+                    h = Math.subtractExact(coeffs[k], Math.floorDiv(Math.multiplyExact(q, h), 1L << f));
+                }
+                e[j] = z >= 63 ? 0 : Math.floorDiv(h, 1L << Math.min(z, 62));
                 sum = Math.addExact(sum, e[j]);
             }
             for (int j = 0; j < cols; j++) {

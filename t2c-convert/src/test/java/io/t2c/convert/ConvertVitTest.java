@@ -69,13 +69,14 @@ class ConvertVitTest {
         assertTrue(firstOfKind.keySet().containsAll(Set.of(IntegerOps.MATMUL, IntegerOps.CONCAT, IntegerOps.SOFTMAX,
                 IntegerOps.LAYER_NORM, IntegerOps.GELU)), firstOfKind.keySet().toString());
         JsonNode concat = firstOfKind.get(IntegerOps.CONCAT).get("tensors");
-        assertEquals(16, concat.get("x").get("bits").asInt(), "class token codes");
+        assertEquals(24, concat.get("x").get("bits").asInt(), "class token codes");
         assertTrue(concat.has("x2") && concat.has("y"));
         JsonNode matMul = firstOfKind.get(IntegerOps.MATMUL).get("tensors");
         assertTrue(matMul.has("x") && matMul.has("x2") && matMul.has("acc"));
 
-        ((ObjectNode) firstOfKind.get(IntegerOps.SOFTMAX).get("attributes")).put(IntegerOps.EXP_B,
-                firstOfKind.get(IntegerOps.SOFTMAX).get("attributes").get(IntegerOps.EXP_B).asLong() * 2);
+        com.fasterxml.jackson.databind.node.ArrayNode coeffs = (com.fasterxml.jackson.databind.node.ArrayNode)
+                firstOfKind.get(IntegerOps.SOFTMAX).get("attributes").get(IntegerOps.EXP_COEFFS);
+        coeffs.set(0, coeffs.get(0).asLong() * 2);
         new ObjectMapper().writeValue(out.resolve("manifest.json").toFile(), manifest);
         Path y = out.resolve(firstOfKind.get(IntegerOps.LAYER_NORM).get("folder").asText()).resolve("y.hex");
         List<String> lines = new java.util.ArrayList<>(Files.readAllLines(y));
@@ -119,6 +120,9 @@ class ConvertVitTest {
         double sqnr = 10 * Math.log10(signal / noise);
         System.out.printf("vit_mini_patch4 (%s GELU): bit-exact %d/%d ops, integer vs fake-quant logit SQNR %.1f dB%n",
                 wideGelu ? "wide" : "table", r.exactOps(), r.ops(), sqnr);
-        assertTrue(sqnr >= 20, "integer vs fake-quant logit SQNR " + sqnr + " dB");
+        // With tables for GELU every op follows fake-quant to its float32 rounding (34 dB on these random weights;
+        // 22 dB before the exact softmax exponent, wide per-tensor codes and biases on the accumulator grid); I-BERT's
+        // erf polynomial in the wide GELU keeps that path near 22 dB.
+        assertTrue(sqnr >= (wideGelu ? 20 : 30), "integer vs fake-quant logit SQNR " + sqnr + " dB");
     }
 }

@@ -31,6 +31,34 @@ class FixedPointTest {
     }
 
     @Test
+    void alignedShiftKeepsTheFineTermsPrecisionWhereOneSharedShiftLosesIt() {
+        Random rnd = new Random(9);
+        for (int trial = 0; trial < 500; trial++) {
+            // An int8 residual (ratio ~1) plus an accumulator or constant 2^10..2^20 times finer, up to 2^20 codes.
+            BigDecimal coarse = BigDecimal.valueOf(0.5 + rnd.nextDouble());
+            BigDecimal fine = coarse.multiply(FixedPoint.pow2(-(10 + rnd.nextInt(11))))
+                    .multiply(BigDecimal.valueOf(0.5 + rnd.nextDouble()));
+            long[] bounds = {128, 1L << (10 + rnd.nextInt(11))};
+            BigDecimal[] reals = {coarse, fine};
+            FixedPoint.Multiplier[] aligned = FixedPoint.alignedShift(reals, bounds, 32);
+            BigDecimal total = BigDecimal.ZERO;
+            for (int i = 0; i < 2; i++) {
+                assertEquals(aligned[0].shift(), aligned[i].shift(), "one shift for the sum");
+                BigDecimal approx = new BigDecimal(aligned[i].multiplier()).divide(FixedPoint.pow2(aligned[i].shift()));
+                BigDecimal relative = reals[i].subtract(approx).abs().divide(reals[i], new java.math.MathContext(20));
+                // Each term as precise as a 32-bit multiplier of its own: ≤ 2^−31 relative.
+                assertTrue(relative.compareTo(FixedPoint.pow2(-31)) <= 0, "term " + i + " relative error " + relative);
+                total = total.add(new BigDecimal(aligned[i].multiplier()).multiply(BigDecimal.valueOf(bounds[i])));
+            }
+            assertTrue(total.compareTo(FixedPoint.pow2(62)) < 0, "Σ bound·M < 2^62");
+        }
+        // The same sum under one shared shift: the term 2^20 times finer keeps an 11-bit multiplier.
+        FixedPoint.Multiplier[] shared = FixedPoint.sharedShift(new BigDecimal[] {BigDecimal.ONE,
+                new BigDecimal("0.7").multiply(FixedPoint.pow2(-20))}, new long[] {128, 1L << 20}, 32);
+        assertTrue(shared[1].multiplier() < 1L << 11, "shared-shift multiplier " + shared[1].multiplier());
+    }
+
+    @Test
     void powersOfTwoAreExact() {
         FixedPoint.Multiplier m = FixedPoint.multiplierAndShift(new BigDecimal("0.25"), 32);
         assertEquals(1L << 30, m.multiplier());

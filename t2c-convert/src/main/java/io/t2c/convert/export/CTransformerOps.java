@@ -29,16 +29,19 @@ final class CTransformerOps {
         c.line("max = " + x + "[row * " + cols + " + j];");
         c.close().close();
         c.loop("j", cols);
-        c.line("/* t = (x - max) at 2^-frac_bits; x = z * (-ln2) + p with p in (-ln2, 0]; e = ((p + b)^2 + c) / 2^z */");
+        c.line("/* t = (x - max) at 2^-frac_bits; -t = z * ln2 + q with q in [0, ln2); e = e^-q (Horner) / 2^z */");
         c.line("int64_t t = t2c_round_shift_half_up(((int64_t)" + x + "[row * " + cols + " + j] - max) * "
                 + CSource.lit(mx) + ", " + sx + ");");
         long ln2 = c.a.getLong(IntegerOps.EXP_LN2, 0);
         c.line("int64_t z = t2c_floor_div(-t, " + CSource.lit(ln2) + ");");
-        c.line("int64_t p = t + z * " + CSource.lit(ln2) + ";");
-        long b = c.a.getLong(IntegerOps.EXP_B, 0);
-        c.line("int64_t poly = (p + " + CSource.lit(b) + ") * (p + " + CSource.lit(b) + ") + "
-                + CSource.lit(c.a.getLong(IntegerOps.EXP_C, 0)) + ";");
-        c.line("e[j] = z >= 63 ? 0 : t2c_floor_div(poly, (int64_t)1 << (z < 62 ? z : 62));");
+        c.line("int64_t q = -t - z * " + CSource.lit(ln2) + ";");
+        long[] coeffs = c.a.getLongs(IntegerOps.EXP_COEFFS);
+        int f = c.a.getInt(IntegerOps.FRAC_BITS, 0);
+        c.line("int64_t h = " + CSource.lit(coeffs[coeffs.length - 1]) + ";");
+        for (int k = coeffs.length - 2; k >= 0; k--) {
+            c.line("h = " + CSource.lit(coeffs[k]) + " - t2c_floor_div(q * h, " + CSource.lit(1L << f) + ");");
+        }
+        c.line("e[j] = z >= 63 ? 0 : t2c_floor_div(h, (int64_t)1 << (z < 62 ? z : 62));");
         c.line("sum += e[j];");
         c.close();
         c.loop("j", cols);

@@ -24,8 +24,9 @@ final class TransformerOnnx {
     private TransformerOnnx() {}
 
     /**
-     * I-BERT softmax over the last axis: t = roundShift((x − max)·Mx, sx) at 2^−F, z = ⌊−t / ln2⌋, p = t + z·ln2,
-     * e = ⌊((p + b)² + c) / 2^z⌋ (0 for z ≥ 63), y = clamp(zy + round_half_up(e·M / (Σe·2^s))).
+     * Softmax over the last axis: t = roundShift((x − max)·Mx, sx) at 2^−F, z = ⌊−t / ln2⌋, q = −t − z·ln2,
+     * h = c_n, h = c_k − ⌊q·h / 2^F⌋ down to k = 0, e = ⌊h / 2^z⌋ (0 for z ≥ 63),
+     * y = clamp(zy + round_half_up(e·M / (Σe·2^s))).
      */
     static String softmax(OnnxBuilder b, String x, Attributes a) {
         String max = b.node("ReduceMax", LAST_AXIS, x);
@@ -34,17 +35,22 @@ final class TransformerOnnx {
         String t = FixedPointOnnx.roundShift(b, product, new int[] {(int) a.getLongs(IntegerOps.X_SHIFT)[0]},
                 Rounding.HALF_UP, new int[] {1});
         String ln2 = scalar(b, "exp_ln2", a.getLong(IntegerOps.EXP_LN2, 0));
-        String z = floorDiv(b, b.node("Neg", t), ln2);
-        String p = b.node("Add", t, b.node("Mul", z, ln2));
-        String pb = b.node("Add", p, scalar(b, "exp_b", a.getLong(IntegerOps.EXP_B, 0)));
-        String poly = b.node("Add", b.node("Mul", pb, pb), scalar(b, "exp_c", a.getLong(IntegerOps.EXP_C, 0)));
+        String u = b.node("Neg", t);
+        String z = floorDiv(b, u, ln2);
+        String q = b.node("Sub", u, b.node("Mul", z, ln2));
+        long[] coeffs = a.getLongs(IntegerOps.EXP_COEFFS);
+        String unit = scalar(b, "two_to_frac_bits", 1L << a.getInt(IntegerOps.FRAC_BITS, 0));
+        String h = scalar(b, "exp_c" + (coeffs.length - 1), coeffs[coeffs.length - 1]);
+        for (int k = coeffs.length - 2; k >= 0; k--) {
+            h = b.node("Sub", scalar(b, "exp_c" + k, coeffs[k]), floorDiv(b, b.node("Mul", q, h), unit));
+        }
         String e = b.node("Where", b.node("Greater", z, scalar(b, "max_exponent", 62)), scalar(b, "zero", 0),
-                floorDiv(b, poly, powerOfTwo(b, FixedPointOnnx.atMost(b, z, 62))));
+                floorDiv(b, h, powerOfTwo(b, FixedPointOnnx.atMost(b, z, 62))));
         String sum = b.node("ReduceSum", Attributes.of("keepdims", 1L), e, scalar(b, "axes", -1));
         String den = b.node("Mul", sum, scalar(b, "two_to_s", 1L << a.getLongs(IntegerOps.SHIFT)[0]));
-        String q = FixedPointOnnx.divideHalfUp(b, b.node("Mul", e, scalar(b, "multiplier",
+        String p = FixedPointOnnx.divideHalfUp(b, b.node("Mul", e, scalar(b, "multiplier",
                 a.getLongs(IntegerOps.MULTIPLIER)[0])), den);
-        return FixedPointOnnx.clamp(b, b.node("Add", q, scalar(b, "y_zero_point", a.getLong(IntegerOps.Y_ZERO_POINT,
+        return FixedPointOnnx.clamp(b, b.node("Add", p, scalar(b, "y_zero_point", a.getLong(IntegerOps.Y_ZERO_POINT,
                 0))), a.getLong(IntegerOps.Y_MIN, 0), a.getLong(IntegerOps.Y_MAX, 0));
     }
 
