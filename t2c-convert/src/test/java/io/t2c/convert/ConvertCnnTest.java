@@ -55,6 +55,20 @@ class ConvertCnnTest {
     }
 
     @Test
+    void w4a4IntegerModelReachesTheFakeQuantAccuracyPtqReports() {
+        // At 4 bits an accumulator step Δx·Δw is coarse: PTQ keeps biases on it (BiasGrid), so the accuracy it
+        // reports is the integer model's (with float biases the fake-quant model promised what no integer model had).
+        Graph fq = fakeQuant(4);
+        Graph ig = LowerToInteger.run(fq, LowerToInteger.Options.defaults());
+        Dataset test = Datasets.open("fashion-mnist:test");
+        Evaluation.Result integer = Evaluation.top1(new Executor(ig), test, 2000, 250, null);
+        Evaluation.Result simulated = Evaluation.top1(new Executor(fq), test, 2000, 250, null);
+        assertTrue(Math.abs(integer.accuracy() - simulated.accuracy()) <= 0.005,
+                "integer " + integer.accuracy() + " vs fake-quant " + simulated.accuracy());
+        assertTrue(integer.agreement(simulated) >= 0.99, "agreement " + integer.agreement(simulated));
+    }
+
+    @Test
     void w4a4With16BitMultipliersAndEveryRoundingIsBitExact() {
         Graph fq = fakeQuant(4);
         Dataset test = Datasets.open("fashion-mnist:test");

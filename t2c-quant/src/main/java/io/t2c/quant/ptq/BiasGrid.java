@@ -8,6 +8,7 @@ import io.t2c.tensor.DType;
 import io.t2c.tensor.Tensor;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -26,12 +27,18 @@ public final class BiasGrid {
      * weight is quantized per tensor or per output channel moved to their accumulator grid; other biases unchanged.
      */
     public static Graph snap(Graph g) {
+        Map<String, Tensor> initializers = new LinkedHashMap<>(g.initializers());
+        snap(g.nodes(), initializers);
+        return g.withNodes(g.nodes(), initializers);
+    }
+
+    /** {@link #snap(Graph)} on a node list, replacing bias tensors in {@code initializers}. */
+    static void snap(List<Node> nodes, Map<String, Tensor> initializers) {
         Map<String, Node> producers = new HashMap<>();
-        for (Node n : g.nodes()) {
+        for (Node n : nodes) {
             n.outputs().forEach(o -> producers.put(o, n));
         }
-        Map<String, Tensor> initializers = new LinkedHashMap<>(g.initializers());
-        for (Node n : g.nodes()) {
+        for (Node n : nodes) {
             if (!n.opType().equals("Conv") && !n.opType().equals("Gemm") || n.inputs().size() < 3) {
                 continue;
             }
@@ -50,7 +57,6 @@ public final class BiasGrid {
             }
             initializers.put(n.input(2), Tensor.of(b, bias.shape()));
         }
-        return g.withNodes(g.nodes(), initializers);
     }
 
     /** The activation quantizer whose codes reach {@code value} through pass-through ops, or null. */

@@ -76,6 +76,9 @@ final class Reconstructor {
         for (int[] unit : units) {
             quant.runUntil(unit[0]);
             train(unit, quant, reference);
+            // The unit's steps are final now: its biases go to their accumulator grid before later units learn
+            // from its outputs (later layers' biases move to the grid of their calibrated steps meanwhile).
+            BiasGrid.snap(nodes, inits);
             quant.runUntil(unit[1]);
         }
         if (config.biasCorrection()) {
