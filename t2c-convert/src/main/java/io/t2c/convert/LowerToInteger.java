@@ -976,10 +976,11 @@ public final class LowerToInteger {
             m[c] = ms[c].multiplier();
             sh[c] = ms[c].shift();
         }
-        String name = resolve(value) + (codeMax == WIDE_CODE_MAX ? ".codes16" : ".codes32");
+        String type = codeMax == WIDE_CODE_MAX ? "int16" : "int32";
+        String name = resolve(value) + ".codes" + type.substring("int".length());
         Attributes a = new Requant(m, sh, 0, -codeMax, codeMax, options.rounding()).into(Attributes.of(
                 X_ZERO_POINT, acc.zeroPoint(), Y_SCALE, new double[] {scale}, Y_AXIS, (long) acc.axis(), Y_TYPE,
-                codeMax == WIDE_CODE_MAX ? "int16" : "int32"));
+                type));
         out.add(new Node(name, REQUANTIZE, List.of(resolve(value)), List.of(name), a));
         reps.put(name, new Rep(true, new double[] {scale}, 0, -codeMax, codeMax, 1, 32));
         wideCodes.put(key, name);

@@ -48,9 +48,9 @@ final class TransformerOnnx {
                 floorDiv(b, h, powerOfTwo(b, FixedPointOnnx.atMost(b, z, 62))));
         String sum = b.node("ReduceSum", Attributes.of("keepdims", 1L), e, scalar(b, "axes", -1));
         String den = b.node("Mul", sum, scalar(b, "two_to_s", 1L << a.getLongs(IntegerOps.SHIFT)[0]));
-        String p = FixedPointOnnx.divideHalfUp(b, b.node("Mul", e, scalar(b, "multiplier",
+        String codes = FixedPointOnnx.divideHalfUp(b, b.node("Mul", e, scalar(b, "multiplier",
                 a.getLongs(IntegerOps.MULTIPLIER)[0])), den);
-        return FixedPointOnnx.clamp(b, b.node("Add", p, scalar(b, "y_zero_point", a.getLong(IntegerOps.Y_ZERO_POINT,
+        return FixedPointOnnx.clamp(b, b.node("Add", codes, scalar(b, "y_zero_point", a.getLong(IntegerOps.Y_ZERO_POINT,
                 0))), a.getLong(IntegerOps.Y_MIN, 0), a.getLong(IntegerOps.Y_MAX, 0));
     }
 

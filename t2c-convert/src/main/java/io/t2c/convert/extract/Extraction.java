@@ -282,7 +282,7 @@ public final class Extraction {
         return t;
     }
 
-    /** An op's input as the reference computed it, or as stored when it is a constant (16-bit codes of one). */
+    /** An op's input as the reference computed it, or as stored when it is a constant (its codes). */
     private ReferenceExecutor.Result operand(Map<String, ReferenceExecutor.Result> values, String name) {
         ReferenceExecutor.Result r = values.get(name);
         return r != null ? r : ReferenceExecutor.Result.of(graph.initializer(name));

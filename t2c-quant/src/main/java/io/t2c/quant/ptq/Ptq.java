@@ -82,7 +82,8 @@ public final class Ptq {
             quantized = r.run();
         }
         long t2 = System.nanoTime();
-        quantized = BiasGrid.snap(quantized).withMetadata("t2c.ptq", config.runName() + " W" + config.wbit() + "A" + config.abit());
+        quantized = BiasGrid.snap(quantized).withMetadata("t2c.ptq", config.runName() + " W" + config.wbit() + "A"
+                + config.abit());
         return new Result(quantized, plan, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
     }
 
