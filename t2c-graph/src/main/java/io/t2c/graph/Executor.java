@@ -2,22 +2,32 @@ package io.t2c.graph;
 
 import io.t2c.graph.op.OpDef;
 import io.t2c.graph.op.OpRegistry;
+import io.t2c.tensor.ArrayPool;
 import io.t2c.tensor.DType;
 import io.t2c.tensor.T2cException;
 import io.t2c.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
  * Runs a graph on float (or integer) tensors: nodes in topological order, each intermediate freed after its last
  * reader, dynamic dimensions taken from the inputs given. Thread-safe: one executor may serve concurrent runs.
  * Initializers must not be modified while an executor built on them is in use: nodes are prepared for them once.
+ *
+ * <p>The float arrays of dead intermediates go to an {@link ArrayPool} that serves later outputs of the same size, in
+ * this run and the next ones (each concurrent run has its own pool). An array is given back only when no live value
+ * shares it (reshapes share arrays) and it is neither an input nor an initializer; outputs are never given back.
  */
 public final class Executor {
     private final Graph graph;
@@ -25,6 +35,10 @@ public final class Executor {
     private final List<OpDef.Prepared> prepared = new ArrayList<>();
     /** For each node index, the values whose last reader it is (freed after it runs). */
     private final List<List<String>> freeAfter = new ArrayList<>();
+    /** Arrays that must never be reused: the initializers'. */
+    private final Set<Object> initializerArrays = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Pools of finished runs, ready for the next. */
+    private final Deque<ArrayPool> idlePools = new ConcurrentLinkedDeque<>();
 
     public Executor(Graph graph, OpRegistry registry) {
         this.graph = graph;
@@ -36,6 +50,7 @@ public final class Executor {
             }
             prepared.add(op.prepare(n, constants));
         }
+        graph.initializers().values().forEach(t -> initializerArrays.add(t.data()));
         Set<String> keep = new HashSet<>();
         graph.outputs().forEach(v -> keep.add(v.name()));
         keep.addAll(graph.initializers().keySet());
@@ -93,6 +108,29 @@ public final class Executor {
                         + graph.inputs().stream().map(Value::name).toList());
             }
         }
+        ArrayPool pool = idlePools.poll();
+        if (pool == null) {
+            pool = new ArrayPool(POOL_FLOATS);
+        }
+        ArrayPool runPool = pool;
+        pool.use(() -> runNodes(env, inputs.values(), runPool, nanosPerNode));
+        idlePools.push(pool);
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Value v : graph.outputs()) {
+            out.put(v.name(), env.get(v.name()));
+        }
+        return out;
+    }
+
+    /** Floats one run's pool may keep between runs: 64 M (256 MB), or an eighth of the heap if less. */
+    private static final long POOL_FLOATS = Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8 / Float.BYTES);
+
+    private Void runNodes(Map<String, Tensor> env, Collection<Tensor> inputs, ArrayPool pool, long[] nanosPerNode) {
+        // How many live intermediate values hold each array; inputs' and initializers' arrays are never reused.
+        Map<Object, Integer> holders = new IdentityHashMap<>();
+        Set<Object> untouchable = Collections.newSetFromMap(new IdentityHashMap<>());
+        untouchable.addAll(initializerArrays);
+        inputs.forEach(t -> untouchable.add(t.data()));
         List<Node> nodes = graph.nodes();
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
@@ -107,18 +145,30 @@ public final class Executor {
             }
             for (int k = 0; k < n.outputs().size() && k < results.size(); k++) {
                 if (!n.output(k).isEmpty()) {
-                    env.put(n.output(k), results.get(k));
+                    Tensor replaced = env.put(n.output(k), results.get(k));
+                    holders.merge(results.get(k).data(), 1, Integer::sum);
+                    if (replaced != null) {
+                        release(replaced, holders, untouchable, pool);
+                    }
                 }
             }
             for (String dead : freeAfter.get(i)) {
-                env.remove(dead);
+                Tensor t = env.remove(dead);
+                if (t != null) {
+                    release(t, holders, untouchable, pool);
+                }
             }
         }
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (Value v : graph.outputs()) {
-            out.put(v.name(), env.get(v.name()));
+        return null;
+    }
+
+    /** One holder of {@code t}'s array is gone; when it was the last, the pool may reuse a float array. */
+    private static void release(Tensor t, Map<Object, Integer> holders, Set<Object> untouchable, ArrayPool pool) {
+        Object data = t.data();
+        Integer left = holders.computeIfPresent(data, (k, c) -> c == 1 ? null : c - 1);
+        if (left == null && data instanceof float[] f && !untouchable.contains(data)) {
+            pool.give(f);
         }
-        return out;
     }
 
     /** Runs a single-input graph and returns its first output. */

@@ -61,4 +61,45 @@ class GraphTest {
         T2cException missing = assertThrows(T2cException.class, () -> ex.run(Map.of()));
         assertTrue(missing.getMessage().contains("missing input 'x'"), missing.getMessage());
     }
+
+    /**
+     * The executor reuses the arrays of dead intermediates: repeated runs must still give each run's own results,
+     * leave the inputs alone, and never touch an output handed out earlier, also when an output shares its array
+     * with a dead intermediate (a reshape).
+     */
+    @Test
+    void reusedArraysNeverLeakBetweenValuesOrRuns() {
+        Value x = new Value("x", DType.FLOAT32, new int[] {-1, 3, 4});
+        Graph g = new Graph("g", List.of(x), List.of(new Value("flat", null, null), new Value("y", null, null)),
+                List.of(node("relu", "Relu", List.of("x"), List.of("r")),
+                        node("reshape", "Reshape", List.of("r", "shape"), List.of("flat")),
+                        node("neg", "Neg", List.of("x"), List.of("n")),
+                        node("add", "Add", List.of("n", "x"), List.of("z")),
+                        node("sig", "Sigmoid", List.of("z"), List.of("s")),
+                        node("mul", "Mul", List.of("s", "n"), List.of("y"))),
+                Map.of("shape", Tensor.ofLongs(new long[] {-1, 12}, 2)), Map.of());
+        Executor ex = new Executor(g);
+        java.util.Random rnd = new java.util.Random(5);
+        List<float[]> inputs = new java.util.ArrayList<>();
+        List<Map<String, Tensor>> outputs = new java.util.ArrayList<>();
+        for (int run = 0; run < 4; run++) {
+            float[] in = new float[2 * 12];
+            for (int i = 0; i < in.length; i++) {
+                in[i] = (float) rnd.nextGaussian();
+            }
+            inputs.add(in.clone());
+            outputs.add(ex.run(Map.of("x", Tensor.of(in, 2, 3, 4))));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(inputs.get(run), in, "the input was modified");
+        }
+        for (int run = 0; run < 4; run++) {
+            float[] in = inputs.get(run);
+            float[] flat = outputs.get(run).get("flat").floats();
+            float[] y = outputs.get(run).get("y").floats();
+            for (int i = 0; i < in.length; i++) {
+                assertEquals(Math.max(in[i], 0f), flat[i], "run " + run + " flat[" + i + "]");
+                double z = -in[i] + in[i];
+                assertEquals(-in[i] / (1 + Math.exp(-z)), y[i], 1e-6, "run " + run + " y[" + i + "]");
+            }
+        }
+    }
 }

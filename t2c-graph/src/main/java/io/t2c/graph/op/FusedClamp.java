@@ -28,11 +28,7 @@ public final class FusedClamp {
         Attributes a = node.attributes();
         float lo = a.getFloat(MIN, Float.NEGATIVE_INFINITY);
         float hi = a.getFloat(MAX, Float.POSITIVE_INFINITY);
-        float[] v = y.floats();
-        for (int i = 0; i < v.length; i++) {
-            float f = v[i];
-            v[i] = f < lo ? lo : f > hi ? hi : f;
-        }
+        Elementwise.clipInPlace(y, lo, hi);
         return y;
     }
 

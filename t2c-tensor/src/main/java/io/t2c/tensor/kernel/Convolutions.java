@@ -1,5 +1,6 @@
 package io.t2c.tensor.kernel;
 
+import io.t2c.tensor.ArrayPool;
 import io.t2c.tensor.DType;
 import io.t2c.tensor.T2cException;
 import io.t2c.tensor.Tensor;
@@ -43,7 +44,7 @@ public final class Convolutions {
         Conv2dParams p = conv2dParams(x.shape(), w.shape(), biasOrNull == null ? null : biasOrNull.shape(), strides,
                 pads, dilations, groups);
         requireFloat("Conv", x, w, biasOrNull);
-        float[] y = new float[Math.toIntExact(p.outputSize())];
+        float[] y = ArrayPool.floats(Math.toIntExact(p.outputSize())); // the kernel overwrites all of y
         float[] bias = biasOrNull == null ? null : biasOrNull.floats();
         if (prepared != null) {
             Kernels.get().conv2dF32().conv2d(p, x.floats(), prepared, bias, y);

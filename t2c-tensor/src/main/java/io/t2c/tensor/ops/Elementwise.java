@@ -1,5 +1,6 @@
 package io.t2c.tensor.ops;
 
+import io.t2c.tensor.ArrayPool;
 import io.t2c.tensor.DType;
 import io.t2c.tensor.Shapes;
 import io.t2c.tensor.T2cException;
@@ -343,6 +344,16 @@ public final class Elementwise {
         return unary("Clip", UnaryOp.CLIP, x, min, max, false);
     }
 
+    /**
+     * Clips a FLOAT32 tensor's own elements to {@code [min, max]} (a fused activation on a result nobody else holds
+     * yet). NaN stays NaN; the sign of a zero at a bound of 0 may be lost.
+     */
+    public static void clipInPlace(Tensor x, float min, float max) {
+        requireDType("Clip", x, DType.FLOAT32);
+        float[] v = x.floats();
+        unaryInto(UnaryOp.CLIP, v, v, min, max);
+    }
+
     /** {@code max(0, min(1, alpha * x + beta))} (ONNX defaults alpha 0.2, beta 0.5). */
     public static Tensor hardSigmoid(Tensor x, float alpha, float beta) {
         return unary("HardSigmoid", UnaryOp.HARD_SIGMOID, x, alpha, beta, false);
@@ -551,7 +562,7 @@ public final class Elementwise {
     private static Tensor floatBinary(BinaryOp op, Tensor a, Tensor b, int[] out) {
         float[] x = a.floats();
         float[] y = b.floats();
-        float[] o = new float[Shapes.numel(out)];
+        float[] o = ArrayPool.floats(Shapes.numel(out)); // every element is written below
         int[][] st = {StridedLoop.broadcastStrides(a.shape(), out), StridedLoop.broadcastStrides(b.shape(), out)};
         boolean vector = Vectorization.enabled();
         int grain = op == BinaryOp.POW ? HEAVY_GRAIN : StridedLoop.GRAIN;
@@ -648,7 +659,13 @@ public final class Elementwise {
             return TypedArrays.narrow(v, x.dtype(), x.shape());
         }
         float[] s = x.floats();
-        float[] o = new float[s.length];
+        float[] o = ArrayPool.floats(s.length); // every element is written
+        unaryInto(op, s, o, p, q);
+        return Tensor.of(o, x.shape());
+    }
+
+    /** {@code o[i] = op(s[i])} over the whole array, threaded and vectorized; {@code o} may be {@code s}. */
+    private static void unaryInto(UnaryOp op, float[] s, float[] o, float p, float q) {
         boolean vector = Vectorization.enabled();
         boolean cheap = op == UnaryOp.NEG || op == UnaryOp.ABS || op == UnaryOp.RELU || op == UnaryOp.CLIP;
         Parallel.forRange(s.length, cheap ? StridedLoop.GRAIN : HEAVY_GRAIN, (from, to) -> {
@@ -660,7 +677,6 @@ public final class Elementwise {
                 }
             }
         });
-        return Tensor.of(o, x.shape());
     }
 
     // ---- checks shared by the family ----

@@ -1,5 +1,6 @@
 package io.t2c.tensor.ops;
 
+import io.t2c.tensor.ArrayPool;
 import io.t2c.tensor.DType;
 import io.t2c.tensor.Shapes;
 import io.t2c.tensor.T2cException;
@@ -210,11 +211,11 @@ public final class Pooling {
             outShape[2 + j] = out[off + j];
         }
         float[] src = x.floats();
-        float[] dst = new float[Shapes.numel(outShape)];
+        float[] dst = ArrayPool.floats(Shapes.numel(outShape)); // every output position is written
         int inPlane = in[0] * in[1] * in[2];
         int outPlane = out[0] * out[1] * out[2];
         long work = (long) outPlane * k[0] * k[1] * k[2];
-        Window g = new Window(in, out, st, dil, pb, tap0, tap1, count);
+        Window g = new Window(in, out, k, st, dil, pb, tap0, tap1, count);
         Parallel.forRange(planes, (int) Math.max(1, StridedLoop.GRAIN / Math.max(1, work)), (from, to) -> {
             for (int pl = from; pl < to; pl++) {
                 if (isMax) {
@@ -228,11 +229,11 @@ public final class Pooling {
     }
 
     /**
-     * Pooling geometry over [D, H, W]: sizes, strides, dilations, begin pads, and per dim and output index the
+     * Pooling geometry over [D, H, W]: sizes, kernel, strides, dilations, begin pads, and per dim and output index the
      * valid tap range {@code [tap0, tap1)} and the average's divisor factor.
      */
-    private record Window(int[] in, int[] out, int[] stride, int[] dilation, int[] padBegin, int[][] tap0,
-            int[][] tap1, int[][] count) {}
+    private record Window(int[] in, int[] out, int[] kernel, int[] stride, int[] dilation, int[] padBegin,
+            int[][] tap0, int[][] tap1, int[][] count) {}
 
     // The plane kernels copy every array and scalar they touch into locals first, so the JIT keeps them in
     // registers; the innermost loop runs over the valid width taps only (no bounds tests).
@@ -294,7 +295,8 @@ public final class Pooling {
 
     /**
      * 2-D max pooling without dilation, separably: per output row, the element-wise max of the window's input rows
-     * (a contiguous loop the JIT vectorizes), then the max over each window's columns of that row.
+     * into a row padded with −∞ on both sides, then the max over each window of that row (a few vector maxes per
+     * vector of outputs, see {@link VectorKernels#maxWindows}). Windows that see only padding give −∞.
      */
     private static void maxPlane2d(float[] src, int ib, float[] dst, int ob, Window g) {
         int inW = g.in()[2];
@@ -304,35 +306,42 @@ public final class Pooling {
         int sw = g.stride()[2];
         int ph = g.padBegin()[1];
         int pw = g.padBegin()[2];
+        int kw = g.kernel()[2];
         int[] h0 = g.tap0()[1];
         int[] h1 = g.tap1()[1];
-        int[] w0 = g.tap0()[2];
-        int[] w1 = g.tap1()[2];
-        float[] rowMax = new float[inW];
+        // Long enough for every window of a row, plus slack for whole-vector reads past the last one.
+        int slack = 2 * VectorKernels.lanes() * (sw + 1) + kw;
+        float[] row = new float[Math.max(pw + inW, (outW - 1) * sw + kw) + slack];
+        Arrays.fill(row, Float.NEGATIVE_INFINITY);
+        float[] scratch = new float[row.length];
+        boolean vector = Vectorization.enabled();
         int o = ob;
         for (int oh = 0; oh < outH; oh++) {
             int hs = oh * sh - ph;
             if (h0[oh] >= h1[oh]) { // the window sees only padding
-                java.util.Arrays.fill(dst, o, o + outW, Float.NEGATIVE_INFINITY);
+                Arrays.fill(dst, o, o + outW, Float.NEGATIVE_INFINITY);
                 o += outW;
                 continue;
             }
-            System.arraycopy(src, ib + (hs + h0[oh]) * inW, rowMax, 0, inW);
+            System.arraycopy(src, ib + (hs + h0[oh]) * inW, row, pw, inW);
             for (int th = h0[oh] + 1; th < h1[oh]; th++) {
-                int row = ib + (hs + th) * inW;
+                int r = ib + (hs + th) * inW;
                 for (int w = 0; w < inW; w++) {
-                    rowMax[w] = Math.max(rowMax[w], src[row + w]);
+                    row[pw + w] = Math.max(row[pw + w], src[r + w]);
                 }
             }
-            for (int ow = 0; ow < outW; ow++) {
-                int ws = ow * sw - pw;
-                float m = Float.NEGATIVE_INFINITY;
-                for (int tw = w0[ow]; tw < w1[ow]; tw++) {
-                    float v = rowMax[ws + tw];
-                    m = v > m || v != v ? v : m;
+            if (vector) {
+                VectorKernels.maxWindows(row, outW, sw, kw, scratch, dst, o);
+            } else {
+                for (int ow = 0; ow < outW; ow++) {
+                    float m = Float.NEGATIVE_INFINITY;
+                    for (int t = 0; t < kw; t++) {
+                        m = Math.max(m, row[ow * sw + t]);
+                    }
+                    dst[o + ow] = m;
                 }
-                dst[o++] = m;
             }
+            o += outW;
         }
     }
 

@@ -5,6 +5,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -61,6 +62,58 @@ final class VectorKernels {
         };
         for (int i = done; i < n; i++) {
             o[oo + i] = Elementwise.scalar(op, a[ao + i * as], b[bo + i * bs]);
+        }
+    }
+
+    /** Floats per vector. */
+    static int lanes() {
+        return L;
+    }
+
+    /** Even and odd lanes of two concatenated vectors ({@code a.rearrange(EVEN, b)} = a0 a2 … b0 b2 …). */
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(F, i -> 2 * i);
+    private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(F, i -> 2 * i + 1);
+
+    /**
+     * {@code dst[o + j] = max(row[j·stride + t], t < k)} for {@code j < n}. {@code row} must extend at least
+     * {@code 2·L·(stride + 1) + k} floats past the last window; {@code scratch} is as long as {@code row}. Stride 1
+     * maxes shifted vectors; stride 2 first splits the row into its even and odd elements, so tap {@code t} becomes
+     * the contiguous run {@code phase[t % 2]} from {@code t / 2}; other strides go scalar.
+     */
+    static void maxWindows(float[] row, int n, int stride, int k, float[] scratch, float[] dst, int o) {
+        int ub = F.loopBound(n);
+        int j = 0;
+        if (stride == 1) {
+            for (; j < ub; j += L) {
+                FloatVector m = FloatVector.fromArray(F, row, j);
+                for (int t = 1; t < k; t++) {
+                    m = m.max(FloatVector.fromArray(F, row, j + t));
+                }
+                m.intoArray(dst, o + j);
+            }
+        } else if (stride == 2) {
+            int half = scratch.length / 2;
+            int pairs = n + k / 2 + L;
+            for (int q = 0; q < pairs; q += L) {
+                FloatVector v0 = FloatVector.fromArray(F, row, 2 * q);
+                FloatVector v1 = FloatVector.fromArray(F, row, 2 * q + L);
+                v0.rearrange(EVEN, v1).intoArray(scratch, q);
+                v0.rearrange(ODD, v1).intoArray(scratch, half + q);
+            }
+            for (; j < ub; j += L) {
+                FloatVector m = FloatVector.fromArray(F, scratch, j);
+                for (int t = 1; t < k; t++) {
+                    m = m.max(FloatVector.fromArray(F, scratch, (t & 1) * half + j + (t >> 1)));
+                }
+                m.intoArray(dst, o + j);
+            }
+        }
+        for (; j < n; j++) {
+            float m = Float.NEGATIVE_INFINITY;
+            for (int t = 0; t < k; t++) {
+                m = Math.max(m, row[j * stride + t]);
+            }
+            dst[o + j] = m;
         }
     }
 

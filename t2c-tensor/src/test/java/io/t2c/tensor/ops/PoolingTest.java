@@ -117,6 +117,29 @@ class PoolingTest {
         }
     }
 
+    /** Planes wide enough for the vector window maxes (strides 1 and 2) and their scalar tails. */
+    @Test
+    void widePlanesMatchReference() {
+        Random r = new Random(32);
+        for (int trial = 0; trial < 60; trial++) {
+            int kh = 1 + r.nextInt(4);
+            int kw = 1 + r.nextInt(4);
+            int[] k = {kh, kw};
+            int[] s = {1 + r.nextInt(2), 1 + r.nextInt(3)};
+            int[] d = {1, 1};
+            int[] p = {r.nextInt(kh), r.nextInt(kw), r.nextInt(kh), r.nextInt(kw)};
+            int[] shape = {1, 2, kh + r.nextInt(12), 17 + r.nextInt(90)};
+            boolean ceil = r.nextBoolean();
+            Tensor x = randomFloats(r, -5, 5, shape);
+            String what = "shape " + Arrays.toString(shape) + " k " + Arrays.toString(k) + " s " + Arrays.toString(s)
+                    + " p " + Arrays.toString(p) + " ceil " + ceil;
+            Tensor mp = Pooling.maxPool(x, k, s, p, d, ceil);
+            Tensor mref = reference(x, k, s, p, d, ceil, true, false);
+            assertArrayEquals(mref.shape(), mp.shape(), what);
+            assertClose(i -> mref.floats()[i], mp, 0, 0, "maxPool " + what);
+        }
+    }
+
     @Test
     void specExamples() {
         float[] v = new float[16];
