@@ -12,7 +12,7 @@ import java.util.Random;
 import java.util.TreeMap;
 
 /**
- * Per-op time of ResNet-18 in our executor, summed by op type and listed for the slowest nodes: where the
+ * Per-op time of ResNet-18 in our executor, summed by op type and listed for the 24 slowest nodes (with weight shape and strides): where the
  * end-to-end time goes. Args: model ("float": the ResNet-18-shaped ONNX model, the default; "integer": the zoo
  * ResNet-18 converted at W8A8, see {@link IntegerEndToEndBench}), batch (default 1), iterations (default 10).
  */
@@ -53,9 +53,12 @@ public final class ProfileBench {
             idx[i] = i;
         }
         java.util.Arrays.sort(idx, (a, b) -> Long.compare(nanos[b], nanos[a]));
-        for (int k = 0; k < Math.min(12, idx.length); k++) {
+        for (int k = 0; k < Math.min(24, idx.length); k++) {
             Node n = g.nodes().get(idx[k]);
-            System.out.printf("  %-16s %-10s %8.2f ms%n", n.name(), n.opType(), nanos[idx[k]] / 1e6 / iterations);
+            Tensor w = n.inputs().size() > 1 ? g.initializers().get(n.inputs().get(1)) : null;
+            System.out.printf("  %-16s %-10s %8.2f ms  %s %s%n", n.name(), n.opType(), nanos[idx[k]] / 1e6 / iterations,
+                    w == null ? "" : java.util.Arrays.toString(w.shape()),
+                    n.attributes().has("strides") ? "strides " + java.util.Arrays.toString(n.attributes().getInts("strides", null)) : "");
         }
     }
 }

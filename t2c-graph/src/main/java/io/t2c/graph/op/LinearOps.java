@@ -9,6 +9,7 @@ import static io.t2c.graph.op.AttrSpec.optional;
 import io.t2c.graph.Attributes;
 import io.t2c.graph.Node;
 import io.t2c.graph.TensorInfo;
+import io.t2c.tensor.ArrayPool;
 import io.t2c.tensor.DType;
 import io.t2c.tensor.Shapes;
 import io.t2c.tensor.Tensor;
@@ -18,6 +19,7 @@ import io.t2c.tensor.kernel.ConvTranspose2dParams;
 import io.t2c.tensor.kernel.Convolutions;
 import io.t2c.tensor.kernel.GemmF32;
 import io.t2c.tensor.kernel.Kernels;
+import io.t2c.tensor.kernel.PackedB;
 import io.t2c.tensor.kernel.Parallel;
 import io.t2c.tensor.ops.Movement;
 import io.t2c.tensor.ops.Reductions;
@@ -350,6 +352,24 @@ final class LinearOps {
 
         @Override
         public List<Tensor> forward(Node node, List<Tensor> in) {
+            return forward(node, in, null);
+        }
+
+        /** A constant float B (a layer's weights) is packed once for every later run. */
+        @Override
+        public Prepared prepare(Node node, List<Tensor> constants) {
+            Tensor b = constants.size() > 1 ? constants.get(1) : null;
+            if (b == null || b.dtype() != DType.FLOAT32 || b.rank() != 2) {
+                return inputs -> forward(node, inputs, null);
+            }
+            boolean tb = node.attributes().getInt("transB", 0) != 0;
+            int k = tb ? b.dim(1) : b.dim(0);
+            int n = tb ? b.dim(0) : b.dim(1);
+            PackedB packed = Kernels.get().gemmF32().packB(tb, k, n, b.floats(), 0, tb ? k : n);
+            return inputs -> forward(node, inputs, inputs.get(1) == b ? packed : null);
+        }
+
+        private static List<Tensor> forward(Node node, List<Tensor> in, PackedB packedB) {
             Tensor a = in.get(0).cast(DType.FLOAT32);
             Tensor b = in.get(1).cast(DType.FLOAT32);
             int[] mnk = mnk(node, a.shape(), b.shape());
@@ -360,9 +380,13 @@ final class LinearOps {
             boolean tb = node.attributes().getInt("transB", 0) != 0;
             float alpha = node.attributes().getFloat("alpha", 1f);
             float beta = node.attributes().getFloat("beta", 1f);
-            float[] y = new float[Shapes.numel(m, n)];
-            Kernels.get().gemmF32().gemm(ta, tb, m, n, k, a.floats(), 0, ta ? m : k, b.floats(), 0, tb ? k : n, y, 0, n,
-                    false);
+            float[] y = ArrayPool.floats(Shapes.numel(m, n)); // overwritten by the product
+            if (packedB != null) {
+                Kernels.get().gemmF32().gemm(ta, m, a.floats(), 0, ta ? m : k, packedB, y, 0, n, false);
+            } else {
+                Kernels.get().gemmF32().gemm(ta, tb, m, n, k, a.floats(), 0, ta ? m : k, b.floats(), 0, tb ? k : n, y,
+                        0, n, false);
+            }
             if (alpha != 1f) {
                 for (int i = 0; i < y.length; i++) {
                     y[i] *= alpha;

@@ -13,7 +13,6 @@ import jdk.incubator.vector.VectorSpecies;
  *       zero-padded copy.
  *   <li>{@link #dots}: B transposed, A not ({@code Y = X·Wᵀ} with W row-major): each C element is a dot product of
  *       two contiguous rows; four columns at a time share the A loads, then a lane reduction.
- *   <li>{@link #rowsPacked}: a few rows against a pre-packed B, panel by panel, with the same kernels.
  * </ul>
  */
 final class SmallGemm {
@@ -51,24 +50,6 @@ final class SmallGemm {
                 java.util.Arrays.fill(pb, p * W + cols, (p + 1) * W, 0f);
             }
             tail(m, k, a, aOff, ra, sa, pb, 0, W, cols, c, cOff + full, ldc, accumulate, pb, k * W);
-        }
-    }
-
-    /**
-     * {@code C (+)= op(A)·B} for at most a few rows of A against a pre-packed B (zero-padded panels of W = NR
-     * columns, laid out k-major, so a panel is a {@code k×W} matrix with leading dimension W).
-     */
-    static void rowsPacked(boolean transA, int m, int n, int k, float[] a, int aOff, int lda, float[] pb,
-                           float[] c, int cOff, int ldc, boolean accumulate) {
-        int sa = transA ? lda : 1;
-        int ra = transA ? 1 : lda;
-        int full = n / W * W;
-        for (int j = 0; j < full; j += W) {
-            pair(m, k, a, aOff, ra, sa, pb, (j / W) * k * W, W, c, cOff + j, ldc, accumulate);
-        }
-        if (full < n) {
-            float[] t = ThreadBuffers.get(ThreadBuffers.SMALL, (long) m * W);
-            tail(m, k, a, aOff, ra, sa, pb, (full / W) * k * W, W, n - full, c, cOff + full, ldc, accumulate, t, 0);
         }
     }
 

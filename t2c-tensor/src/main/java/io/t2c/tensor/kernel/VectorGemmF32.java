@@ -6,7 +6,7 @@ package io.t2c.tensor.kernel;
  *   <li>the packed engine ({@link PanelGemm}): BLIS-style panels, a 6×(2 vectors) register-tiled micro-kernel,
  *       blocking over K, M and N, split over threads with {@link Parallel};
  *   <li>for calls with at most {@value #SMALL_ROWS} rows (GEMV-like layers at batch 1) or at most 16 K
- *       multiply-adds, unpacked loops ({@link SmallGemm}) that skip the packing cost.
+ *       multiply-adds, unpacked loops ({@link SmallGemm}) that skip the packing cost, unless B is pre-packed.
  * </ul>
  * Packed operands use panels of {@link PanelGemm#MR} rows (A) and {@link PanelGemm#NR} columns (B). Obtain it from
  * {@link Kernels#get()} (or {@link Kernels#vector()}).
@@ -96,10 +96,9 @@ public final class VectorGemmF32 implements GemmF32 {
             zeroUnlessAccumulate(m, n, c, cOff, ldc, accumulate);
             return;
         }
-        if (m <= smallRows) {
-            SmallGemm.rowsPacked(transA, m, n, k, a, aOff, lda, b.data, c, cOff, ldc, accumulate);
-            return;
-        }
+        // Every row count goes through the packed engine, even one row (5/6 of its tile wasted): a layer called once
+        // per inference, like a CNN's classifier, would otherwise run in a loop of its own that the JIT leaves
+        // interpreted-and-profiled for hundreds of calls, while the engine's kernel is hot from the convs.
         PanelGemm.run(m, n, k, Integer.MAX_VALUE, new PanelGemm.MatrixA(transA, a, aOff, lda),
                 new PanelGemm.Prepacked(b.data, k * PanelGemm.NR), new PanelGemm.F32Sink(c, cOff, ldc), accumulate);
     }

@@ -326,8 +326,12 @@ public final class Pooling {
             System.arraycopy(src, ib + (hs + h0[oh]) * inW, row, pw, inW);
             for (int th = h0[oh] + 1; th < h1[oh]; th++) {
                 int r = ib + (hs + th) * inW;
-                for (int w = 0; w < inW; w++) {
-                    row[pw + w] = Math.max(row[pw + w], src[r + w]);
+                if (vector) {
+                    VectorKernels.maxInto(row, pw, src, r, inW);
+                } else {
+                    for (int w = 0; w < inW; w++) {
+                        row[pw + w] = Math.max(row[pw + w], src[r + w]);
+                    }
                 }
             }
             if (vector) {

@@ -74,6 +74,18 @@ final class VectorKernels {
     private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(F, i -> 2 * i);
     private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(F, i -> 2 * i + 1);
 
+    /** {@code acc[a + i] = max(acc[a + i], x[b + i])} for {@code i < n}. */
+    static void maxInto(float[] acc, int a, float[] x, int b, int n) {
+        int ub = F.loopBound(n);
+        int i = 0;
+        for (; i < ub; i += L) {
+            FloatVector.fromArray(F, acc, a + i).max(FloatVector.fromArray(F, x, b + i)).intoArray(acc, a + i);
+        }
+        for (; i < n; i++) {
+            acc[a + i] = Math.max(acc[a + i], x[b + i]);
+        }
+    }
+
     /**
      * {@code dst[o + j] = max(row[j·stride + t], t < k)} for {@code j < n}. {@code row} must extend at least
      * {@code 2·L·(stride + 1) + k} floats past the last window; {@code scratch} is as long as {@code row}. Stride 1
