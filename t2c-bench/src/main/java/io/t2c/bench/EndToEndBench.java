@@ -20,13 +20,15 @@ import java.util.Random;
 /**
  * End-to-end float latency of a ResNet-18-shaped ONNX model (224×224) in our executor and in ONNX Runtime, in the
  * same process and run, at batch 1 and 8. ORT gets the same number of intra-op threads as our pool. Prints the
- * median latency of each and the ratio ours / ORT.
+ * median latency of each (steady state, see {@link SameRun}) and the ratio ours / ORT.
  *
- * <p>Run: {@code java --add-modules jdk.incubator.vector -cp t2c-bench/target/benchmarks.jar io.t2c.bench.EndToEndBench [iterations]}
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -cp t2c-bench/target/benchmarks.jar io.t2c.bench.EndToEndBench
+ * [iterations [warm-up seconds, default 5]]}
  */
 public final class EndToEndBench {
     public static void main(String[] args) throws OrtException {
         int iterations = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+        double warmupSeconds = args.length > 1 ? Double.parseDouble(args[1]) : 5;
         ModelProto model = OnnxLayers.resnet18(17);
         Graph g = new OnnxImporter(OpRegistry.standard()).convert(model, "resnet18-shaped");
         Executor ours = new Executor(g);
@@ -48,35 +50,19 @@ public final class EndToEndBench {
                     Tensor x = Tensor.of(data, shape);
                     long[] lshape = Arrays.stream(shape).asLongStream().toArray();
                     try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), lshape)) {
-                        int iters = batch == 1 ? iterations : Math.max(3, iterations / 4);
-                        double oursMs = median(iters, () -> ours.run(x));
-                        double ortMs = median(iters, () -> {
+                        int iters = batch == 1 ? iterations : Math.max(5, iterations / 2);
+                        double[] ms = SameRun.medians(iters, warmupSeconds, () -> ours.run(x), () -> {
                             try (OrtSession.Result res = ort.run(Map.of("x", in))) {
                                 res.get(0);
                             } catch (OrtException e) {
                                 throw new IllegalStateException(e);
                             }
                         });
-                        System.out.printf("%-6d %12.1f %12.1f %7.2fx%n", batch, oursMs, ortMs, oursMs / ortMs);
+                        System.out.printf("%-6d %12.1f %12.1f %7.2fx%n", batch, ms[0], ms[1], ms[0] / ms[1]);
                     }
                 }
             }
         }
-    }
-
-    /** Median wall time in ms over {@code n} runs after {@code max(3, n/2)} warm-up runs. */
-    static double median(int n, Runnable body) {
-        for (int i = 0; i < Math.max(3, n / 2); i++) {
-            body.run();
-        }
-        double[] t = new double[n];
-        for (int i = 0; i < n; i++) {
-            long t0 = System.nanoTime();
-            body.run();
-            t[i] = (System.nanoTime() - t0) / 1e6;
-        }
-        Arrays.sort(t);
-        return t[n / 2];
     }
 
     static String cpuName() {

@@ -31,13 +31,15 @@ import java.util.Random;
  * 32 Gaussian images): our integer executor against ONNX Runtime running our exported model, in the same process
  * and run, at batch 1 and 8, both export styles (QOperator: QLinearConv and friends, what ORT has fast kernels for;
  * exact: ConvInteger plus int64 requantization). Then the wall time of extracting one sample's test vectors and of
- * their self-check. ORT gets as many intra-op threads as our pool.
+ * their self-check. ORT gets as many intra-op threads as our pool; latencies are steady-state medians ({@link SameRun}).
  *
- * <p>Run: {@code java --add-modules jdk.incubator.vector -cp t2c-bench/target/benchmarks.jar io.t2c.bench.IntegerEndToEndBench [iterations]}
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -cp t2c-bench/target/benchmarks.jar io.t2c.bench.IntegerEndToEndBench
+ * [iterations [warm-up seconds, default 5]]}
  */
 public final class IntegerEndToEndBench {
     public static void main(String[] args) throws OrtException, IOException {
         int iterations = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+        double warmupSeconds = args.length > 1 ? Double.parseDouble(args[1]) : 5;
         Graph integer = integerResNet18();
         Executor ours = new Executor(integer);
         String input = integer.inputs().get(0).name();
@@ -55,17 +57,17 @@ public final class IntegerEndToEndBench {
                         Tensor x = gaussianImages(batch, batch);
                         long[] shape = {batch, 3, 224, 224};
                         try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(x.floats()), shape)) {
-                            int iters = batch == 1 ? iterations : Math.max(3, iterations / 4);
-                            double oursMs = EndToEndBench.median(iters, () -> ours.run(Map.of(input, x)));
-                            double ortMs = EndToEndBench.median(iters, () -> {
-                                try (OrtSession.Result res = ort.run(Map.of(input, in))) {
-                                    res.get(0);
-                                } catch (OrtException e) {
-                                    throw new IllegalStateException(e);
-                                }
-                            });
-                            System.out.printf("%-10s %-6d %12.1f %12.1f %7.2fx%n", style.id(), batch, oursMs, ortMs,
-                                    oursMs / ortMs);
+                            int iters = batch == 1 ? iterations : Math.max(5, iterations / 2);
+                            double[] ms = SameRun.medians(iters, warmupSeconds, () -> ours.run(Map.of(input, x)),
+                                    () -> {
+                                        try (OrtSession.Result res = ort.run(Map.of(input, in))) {
+                                            res.get(0);
+                                        } catch (OrtException e) {
+                                            throw new IllegalStateException(e);
+                                        }
+                                    });
+                            System.out.printf("%-10s %-6d %12.1f %12.1f %7.2fx%n", style.id(), batch, ms[0], ms[1],
+                                    ms[0] / ms[1]);
                         }
                     }
                 }

@@ -180,6 +180,10 @@ final class ElementwiseOps {
 
             @Override
             public List<Tensor> forward(Node node, List<Tensor> in) {
+                if (name.equals("Add") && FusedClamp.present(node) && in.get(0).dtype() == DType.FLOAT32) {
+                    return List.of(Elementwise.addClamped(in.get(0), in.get(1), FusedClamp.lo(node),
+                            FusedClamp.hi(node)));
+                }
                 Tensor y = kernel.apply(in.get(0), in.get(1));
                 if (FusedClamp.present(node)) {
                     y = FusedClamp.apply(node, y == in.get(0) || y == in.get(1) ? y.copy() : y);

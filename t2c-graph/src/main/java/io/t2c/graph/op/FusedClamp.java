@@ -20,6 +20,16 @@ public final class FusedClamp {
         return node.attributes().has(MIN) || node.attributes().has(MAX);
     }
 
+    /** The lower bound of the fused clamp; −∞ when there is none. */
+    static float lo(Node node) {
+        return node.attributes().getFloat(MIN, Float.NEGATIVE_INFINITY);
+    }
+
+    /** The upper bound of the fused clamp; +∞ when there is none. */
+    static float hi(Node node) {
+        return node.attributes().getFloat(MAX, Float.POSITIVE_INFINITY);
+    }
+
     /** Clamps {@code y} (a tensor the op just created) in place; returns it. */
     static Tensor apply(Node node, Tensor y) {
         if (!present(node)) {

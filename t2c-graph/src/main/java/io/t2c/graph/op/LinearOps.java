@@ -130,8 +130,9 @@ final class LinearOps {
             Attributes a = node.attributes();
             int[] strides = a.getInts("strides", null);
             int[] dil = a.getInts("dilations", null);
-            return List.of(FusedClamp.apply(node, Convolutions.conv2d(x, w, prepared, optionalTensor(in, 2), strides,
-                    convPads(node, x.shape(), spatialKernel(w.shape()), strides, dil), dil, a.getInt("group", 1))));
+            return List.of(Convolutions.conv2d(x, w, prepared, optionalTensor(in, 2), strides,
+                    convPads(node, x.shape(), spatialKernel(w.shape()), strides, dil), dil, a.getInt("group", 1),
+                    FusedClamp.lo(node), FusedClamp.hi(node)));
         }
 
         /** Constant float weights are packed once for every later run. */

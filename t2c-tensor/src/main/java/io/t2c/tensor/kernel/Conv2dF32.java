@@ -27,7 +27,15 @@ public interface Conv2dF32 {
     Conv2dWeights prepare(Conv2dParams p, float[] w);
 
     /** Computes the convolution into {@code y} with prepared weights. */
-    void conv2d(Conv2dParams p, float[] x, Conv2dWeights w, float[] bias, float[] y);
+    default void conv2d(Conv2dParams p, float[] x, Conv2dWeights w, float[] bias, float[] y) {
+        conv2d(p, x, w, bias, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, y);
+    }
+
+    /**
+     * Computes the convolution into {@code y} with prepared weights, each output clamped to {@code [lo, hi]} as it
+     * is stored ({@code min(max(v, lo), hi)}: a fused Relu or Clip without a second pass over y; NaN stays NaN).
+     */
+    void conv2d(Conv2dParams p, float[] x, Conv2dWeights w, float[] bias, float lo, float hi, float[] y);
 
     /**
      * The weight gradient of the convolution {@code p}, overwriting {@code gw[outChannels, inChannels/groups, kernelH,

@@ -41,16 +41,23 @@ public final class Convolutions {
     /** As {@link #conv2d(Tensor, Tensor, Tensor, int[], int[], int[], int)}, with weights prepared (null: not). */
     public static Tensor conv2d(Tensor x, Tensor w, Conv2dWeights prepared, Tensor biasOrNull, int[] strides,
                                 int[] pads, int[] dilations, int groups) {
+        return conv2d(x, w, prepared, biasOrNull, strides, pads, dilations, groups, Float.NEGATIVE_INFINITY,
+                Float.POSITIVE_INFINITY);
+    }
+
+    /**
+     * As {@link #conv2d(Tensor, Tensor, Conv2dWeights, Tensor, int[], int[], int[], int)}, each output clamped to
+     * {@code [lo, hi]} as it is stored (a fused Relu or Clip).
+     */
+    public static Tensor conv2d(Tensor x, Tensor w, Conv2dWeights prepared, Tensor biasOrNull, int[] strides,
+                                int[] pads, int[] dilations, int groups, float lo, float hi) {
         Conv2dParams p = conv2dParams(x.shape(), w.shape(), biasOrNull == null ? null : biasOrNull.shape(), strides,
                 pads, dilations, groups);
         requireFloat("Conv", x, w, biasOrNull);
         float[] y = ArrayPool.floats(Math.toIntExact(p.outputSize())); // the kernel overwrites all of y
         float[] bias = biasOrNull == null ? null : biasOrNull.floats();
-        if (prepared != null) {
-            Kernels.get().conv2dF32().conv2d(p, x.floats(), prepared, bias, y);
-        } else {
-            Kernels.get().conv2dF32().conv2d(p, x.floats(), w.floats(), bias, y);
-        }
+        Conv2dF32 conv = Kernels.get().conv2dF32();
+        conv.conv2d(p, x.floats(), prepared != null ? prepared : conv.prepare(p, w.floats()), bias, lo, hi, y);
         return x.rank() == 3 ? Tensor.of(y, p.batch(), p.outChannels(), p.outW())
                 : Tensor.of(y, p.batch(), p.outChannels(), p.outH(), p.outW());
     }

@@ -200,25 +200,37 @@ final class PanelGemm {
                            Scratch s);
     }
 
-    /** Float C, optionally initialised with a per-row bias (the first depth block stores {@code A·B + bias}). */
+    /**
+     * Float C, optionally initialised with a per-row bias (the first depth block stores {@code A·B + bias}) and
+     * clamped to {@code [lo, hi]} once the last depth block is in.
+     */
     static final class F32Sink extends Sink {
         private final float[] c;
         private final int off;
         private final int ld;
         private final float[] bias;
         private final int biasOff;
+        private final float lo;
+        private final float hi;
+        private final boolean clamp;
 
         F32Sink(float[] c, int off, int ld) {
-            this(c, off, ld, null, 0);
+            this(c, off, ld, null, 0, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
         }
 
-        /** With {@code bias != null}, row {@code i} of C gets {@code bias[biasOff + i]} added (unless accumulating). */
-        F32Sink(float[] c, int off, int ld, float[] bias, int biasOff) {
+        /**
+         * With {@code bias != null}, row {@code i} of C gets {@code bias[biasOff + i]} added (unless accumulating);
+         * finished elements are clamped to {@code [lo, hi]} (infinite bounds: no clamp).
+         */
+        F32Sink(float[] c, int off, int ld, float[] bias, int biasOff, float lo, float hi) {
             this.c = c;
             this.off = off;
             this.ld = ld;
             this.bias = bias;
             this.biasOff = biasOff;
+            this.lo = lo;
+            this.hi = hi;
+            this.clamp = lo != Float.NEGATIVE_INFINITY || hi != Float.POSITIVE_INFINITY;
         }
 
         @Override
@@ -227,6 +239,14 @@ final class PanelGemm {
             int ci = off + i * ld + j;
             if (mr == MR && nr == NR) {
                 kernelF32(a, ai, b, bi, kc, c, ci, ld, load, bias, biasOff + i);
+                if (clamp && s.lastDepth) {
+                    // The tile was just stored: clamping it now reads it back from L1.
+                    for (int r = 0; r < MR; r++) {
+                        int cr = ci + r * ld;
+                        FloatVector.fromArray(S, c, cr).max(lo).min(hi).intoArray(c, cr);
+                        FloatVector.fromArray(S, c, cr + L).max(lo).min(hi).intoArray(c, cr + L);
+                    }
+                }
                 return;
             }
             // Edge tile: compute the full tile into scratch, then copy the valid part.
@@ -246,6 +266,11 @@ final class PanelGemm {
                     }
                 } else {
                     System.arraycopy(t, tr, c, cr, nr);
+                }
+                if (clamp && s.lastDepth) {
+                    for (int q = 0; q < nr; q++) {
+                        c[cr + q] = Math.min(Math.max(c[cr + q], lo), hi);
+                    }
                 }
             }
         }

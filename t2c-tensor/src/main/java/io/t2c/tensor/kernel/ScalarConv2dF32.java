@@ -8,7 +8,8 @@ public final class ScalarConv2dF32 implements Conv2dF32 {
     }
 
     @Override
-    public void conv2d(Conv2dParams p, float[] x, Conv2dWeights weights, float[] bias, float[] y) {
+    public void conv2d(Conv2dParams p, float[] x, Conv2dWeights weights, float[] bias, float lo, float hi,
+                       float[] y) {
         weights.check(p, this);
         float[] w = weights.raw;
         p.checkArrays(x, w, bias, y);
@@ -44,7 +45,7 @@ public final class ScalarConv2dF32 implements Conv2dF32 {
                                 }
                             }
                         }
-                        y[((n * oc + o) * oh + i) * ow + j] = s;
+                        y[((n * oc + o) * oh + i) * ow + j] = Math.min(Math.max(s, lo), hi);
                     }
                 }
             }

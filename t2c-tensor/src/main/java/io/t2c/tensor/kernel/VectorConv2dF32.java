@@ -46,16 +46,30 @@ final class VectorConv2dF32 implements Conv2dF32 {
     }
 
     @Override
-    public void conv2d(Conv2dParams p, float[] x, Conv2dWeights w, float[] bias, float[] y) {
+    public void conv2d(Conv2dParams p, float[] x, Conv2dWeights w, float[] bias, float lo, float hi, float[] y) {
         w.check(p, this);
         p.checkArrays(x, w.raw, bias, y);
         if (p.batch() == 0) {
             return;
         }
+        Clamp clamp = new Clamp(lo, hi);
         if (p.isDepthwise()) {
-            depthwise(p, x, w.raw, bias, y);
+            depthwise(p, x, w.raw, bias, clamp, y);
         } else {
-            viaGemm(p, x, w.packed, bias, y);
+            viaGemm(p, x, w.packed, bias, clamp, y);
+        }
+    }
+
+    /** The output bounds of a fused Relu/Clip; {@code none()} when both are infinite. */
+    record Clamp(float lo, float hi) {
+        static final Clamp NONE = new Clamp(Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+
+        boolean none() {
+            return lo == Float.NEGATIVE_INFINITY && hi == Float.POSITIVE_INFINITY;
+        }
+
+        FloatVector apply(FloatVector v) {
+            return v.max(lo).min(hi);
         }
     }
 
@@ -66,7 +80,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
 
     // ---- implicit GEMM ----
 
-    private void viaGemm(Conv2dParams p, float[] x, float[][] packed, float[] bias, float[] y) {
+    private void viaGemm(Conv2dParams p, float[] x, float[][] packed, float[] bias, Clamp clamp, float[] y) {
         int groups = p.groups();
         int cg = p.groupInChannels();
         int ocg = p.groupOutChannels();
@@ -102,7 +116,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
                 if (direct) {
                     // The bias is added by the micro-kernel's first store: no separate pass over y.
                     PanelGemm.run(ocg, n, k, Integer.MAX_VALUE, a, b,
-                            new PanelGemm.F32Sink(y, yOff, n, bias, g * ocg), false);
+                            new PanelGemm.F32Sink(y, yOff, n, bias, g * ocg, clamp.lo(), clamp.hi()), false);
                 } else {
                     // Register tiles of the last depth block go straight to their output rows; earlier blocks'
                     // partial sums (when k > KC) live in a grid-shaped buffer padded to whole register tiles (the
@@ -113,7 +127,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
                     float[] part = k <= PanelGemm.KC ? null
                             : ThreadBuffers.get(ThreadBuffers.GEMM_OUT, (long) mPad * nPad);
                     PanelGemm.run(mPad, nPad, k, Integer.MAX_VALUE, a, b,
-                            new CompactSink(y, yOff, ocg, oh, ow, grid.wq, bias, g * ocg, part, nPad), false);
+                            new CompactSink(y, yOff, ocg, oh, ow, grid.wq, bias, g * ocg, clamp, part, nPad), false);
                 }
             }
         };
@@ -137,7 +151,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
     /**
      * Stores register tiles computed over grid columns into the output planes: grid column {@code q} is output
      * position {@code (q / wq, q % wq)}, kept when {@code q % wq < ow} and {@code q / wq < oh}; rows past
-     * {@code rows} (panel padding) are dropped; {@code bias[biasOff + row]} is added. Depth blocks before the last
+     * {@code rows} (panel padding) are dropped; {@code bias[biasOff + row]} is added and the clamp applied. Depth blocks before the last
      * keep their partial sums in {@code part} (row pitch {@code ldp}, whole tiles; null for one depth block).
      */
     static final class CompactSink extends PanelGemm.Sink {
@@ -149,12 +163,14 @@ final class VectorConv2dF32 implements Conv2dF32 {
         private final int wq;
         private final float[] bias;
         private final int biasOff;
+        private final Clamp clamp;
 
         private final float[] part;
         private final int ldp;
 
-        CompactSink(float[] y, int yOff, int rows, int oh, int ow, int wq, float[] bias, int biasOff, float[] part,
-                    int ldp) {
+        CompactSink(float[] y, int yOff, int rows, int oh, int ow, int wq, float[] bias, int biasOff, Clamp clamp,
+                    float[] part, int ldp) {
+            this.clamp = clamp;
             this.part = part;
             this.ldp = ldp;
             this.y = y;
@@ -196,8 +212,8 @@ final class VectorConv2dF32 implements Conv2dF32 {
                 int d = yOff + i * n + gy0 * ow + gx0;
                 for (int r = 0; r < rr; r++) {
                     FloatVector bv = FloatVector.broadcast(S, bias == null ? 0f : bias[biasOff + i + r]);
-                    FloatVector.fromArray(S, t, r * nrFull).add(bv).intoArray(y, d);
-                    FloatVector.fromArray(S, t, r * nrFull + L).add(bv).intoArray(y, d + L);
+                    clamp.apply(FloatVector.fromArray(S, t, r * nrFull).add(bv)).intoArray(y, d);
+                    clamp.apply(FloatVector.fromArray(S, t, r * nrFull + L).add(bv)).intoArray(y, d + L);
                     d += n;
                 }
                 return;
@@ -220,10 +236,10 @@ final class VectorConv2dF32 implements Conv2dF32 {
                     // Vector copies; the tile's slack keeps the loads in bounds, a mask made here cuts the store.
                     int e = q;
                     for (; e + L <= validEnd; e += L) {
-                        FloatVector.fromArray(S, t, tr + e).add(bv).intoArray(y, d + e);
+                        clamp.apply(FloatVector.fromArray(S, t, tr + e).add(bv)).intoArray(y, d + e);
                     }
                     if (e < validEnd) {
-                        FloatVector.fromArray(S, t, tr + e).add(bv).intoArray(y, d + e,
+                        clamp.apply(FloatVector.fromArray(S, t, tr + e).add(bv)).intoArray(y, d + e,
                                 S.indexInRange(0, validEnd - e));
                     }
                     q = segEnd;
@@ -262,7 +278,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
 
     // ---- depthwise ----
 
-    private static void depthwise(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y) {
+    private static void depthwise(Conv2dParams p, float[] x, float[] w, float[] bias, Clamp clamp, float[] y) {
         int c = p.inChannels();
         int mult = p.outChannels() / c;
         int kk = p.kernelH() * p.kernelW();
@@ -283,7 +299,8 @@ final class VectorConv2dF32 implements Conv2dF32 {
                 for (int m = 0; m < mult; m++) {
                     int o = ci * mult + m;
                     float b = bias == null ? 0f : bias[o];
-                    depthwisePlane(buf, grid.taps, slots, w, o * kk, kk, b, y, (img * p.outChannels() + o) * oh * ow);
+                    depthwisePlane(buf, grid.taps, slots, w, o * kk, kk, b, clamp, y,
+                            (img * p.outChannels() + o) * oh * ow);
                 }
             }
         });
@@ -323,7 +340,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
      * next row or slack and only feed lanes that the masked store drops.
      */
     private static void depthwisePlane(float[] buf, int[] taps, Slots slots, float[] w, int wOff, int kk, float b,
-                                       float[] y, int yOff) {
+                                       Clamp clamp, float[] y, int yOff) {
         FloatVector bv = FloatVector.broadcast(S, b);
         int[] src = slots.src;
         int s = 0;
@@ -344,6 +361,10 @@ final class VectorConv2dF32 implements Conv2dF32 {
                 a2 = wv.fma(FloatVector.fromArray(S, buf, tap + s2), a2);
                 a3 = wv.fma(FloatVector.fromArray(S, buf, tap + s3), a3);
             }
+            a0 = clamp.apply(a0);
+            a1 = clamp.apply(a1);
+            a2 = clamp.apply(a2);
+            a3 = clamp.apply(a3);
             int[] lanes = slots.lanes;
             int[] dst = slots.dst;
             // Masked stores only for partial slots, with the masks made right here, never passed to a helper.
@@ -374,6 +395,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
             for (int t = 0; t < kk; t++) {
                 a0 = FloatVector.broadcast(S, w[wOff + t]).fma(FloatVector.fromArray(S, buf, taps[t] + s0), a0);
             }
+            a0 = clamp.apply(a0);
             if (slots.lanes[s] == L) {
                 a0.intoArray(y, yOff + slots.dst[s]);
             } else {

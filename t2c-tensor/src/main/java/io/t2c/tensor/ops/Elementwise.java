@@ -48,6 +48,16 @@ public final class Elementwise {
         return binary("Add", BinaryOp.ADD, a, b);
     }
 
+    /**
+     * {@code min(max(a + b, lo), hi)} for FLOAT32 tensors in one pass (a residual Add with a fused Relu); NaN stays
+     * NaN.
+     */
+    public static Tensor addClamped(Tensor a, Tensor b, float lo, float hi) {
+        requireDType("Add", a, DType.FLOAT32);
+        requireDType("Add", b, DType.FLOAT32);
+        return floatBinary(BinaryOp.ADD, a, b, broadcastShapes("Add", a, b), lo, hi);
+    }
+
     public static Tensor sub(Tensor a, Tensor b) {
         return binary("Sub", BinaryOp.SUB, a, b);
     }
@@ -543,7 +553,7 @@ public final class Elementwise {
         requireNumeric(name, a);
         int[] out = broadcastShapes(name, a, b);
         if (a.dtype() == DType.FLOAT32) {
-            return floatBinary(op, a, b, out);
+            return floatBinary(op, a, b, out, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
         }
         return longBinary(op, a, b, out, a.dtype());
     }
@@ -559,21 +569,27 @@ public final class Elementwise {
         return xs.length == 1 ? acc.copy() : acc;
     }
 
-    private static Tensor floatBinary(BinaryOp op, Tensor a, Tensor b, int[] out) {
+    /** The op over broadcast shapes, each result clamped to {@code [lo, hi]} (infinite bounds: no clamp). */
+    private static Tensor floatBinary(BinaryOp op, Tensor a, Tensor b, int[] out, float lo, float hi) {
         float[] x = a.floats();
         float[] y = b.floats();
         float[] o = ArrayPool.floats(Shapes.numel(out)); // every element is written below
         int[][] st = {StridedLoop.broadcastStrides(a.shape(), out), StridedLoop.broadcastStrides(b.shape(), out)};
         boolean vector = Vectorization.enabled();
         int grain = op == BinaryOp.POW ? HEAVY_GRAIN : StridedLoop.GRAIN;
+        boolean clamp = lo != Float.NEGATIVE_INFINITY || hi != Float.POSITIVE_INFINITY;
         StridedLoop.run(out, new int[2], st, grain, (pos, step, oo, n) -> {
             if (vector) {
                 VectorKernels.binary(op, x, pos[0], step[0], y, pos[1], step[1], o, oo, n);
+                if (clamp) {
+                    VectorKernels.unary(UnaryOp.CLIP, o, oo, o, oo, n, lo, hi); // while the row is in L1
+                }
             } else {
                 int pa = pos[0];
                 int pb = pos[1];
                 for (int i = 0; i < n; i++) {
-                    o[oo + i] = scalar(op, x[pa + i * step[0]], y[pb + i * step[1]]);
+                    float v = scalar(op, x[pa + i * step[0]], y[pb + i * step[1]]);
+                    o[oo + i] = clamp ? Math.min(Math.max(v, lo), hi) : v;
                 }
             }
         });

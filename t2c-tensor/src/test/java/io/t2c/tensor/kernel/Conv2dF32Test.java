@@ -93,6 +93,41 @@ class Conv2dF32Test {
         }
     }
 
+    /**
+     * A fused clamp gives exactly the clamped plain output, on every path: direct GEMM (1×1), grid GEMM with one and
+     * with several depth blocks (the clamp must wait for the last), edge tiles, depthwise, and bounds on one side.
+     */
+    @ParameterizedTest
+    @MethodSource("io.t2c.tensor.kernel.Ref#both")
+    void fusedClampEqualsClampedOutput(Kernels kernels) {
+        Conv2dF32 conv = kernels.conv2dF32();
+        Random r = new Random(23);
+        Conv2dParams[] cases = {
+            new Conv2dParams(1, 16, 9, 37, 13, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1),
+            new Conv2dParams(1, 5, 11, 29, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+            new Conv2dParams(2, 40, 9, 9, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+            new Conv2dParams(1, 3, 30, 30, 8, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1),
+            new Conv2dParams(1, 6, 20, 21, 12, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 6),
+        };
+        float[][] bounds = {{0f, Float.POSITIVE_INFINITY}, {0f, 0.25f}, {Float.NEGATIVE_INFINITY, -0.1f}};
+        for (Conv2dParams p : cases) {
+            float[] x = Ref.randomFloats(r, (int) p.inputSize());
+            float[] w = Ref.randomFloats(r, (int) p.weightSize());
+            float[] bias = Ref.randomFloats(r, p.outChannels());
+            Conv2dWeights prepared = conv.prepare(p, w);
+            float[] plain = new float[(int) p.outputSize()];
+            conv.conv2d(p, x, prepared, bias, plain);
+            for (float[] b : bounds) {
+                float[] y = Ref.randomFloats(r, plain.length);
+                conv.conv2d(p, x, prepared, bias, b[0], b[1], y);
+                for (int i = 0; i < y.length; i++) {
+                    assertEquals(Math.min(Math.max(plain[i], b[0]), b[1]), y[i], p + " clamp " + b[0] + ".." + b[1]
+                            + " at " + i);
+                }
+            }
+        }
+    }
+
     /** Large enough for the GEMM to split over threads and to cross the K block: a small ResNet-like layer. */
     @ParameterizedTest
     @MethodSource("io.t2c.tensor.kernel.Ref#both")

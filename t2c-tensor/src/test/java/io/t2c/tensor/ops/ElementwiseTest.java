@@ -396,4 +396,23 @@ class ElementwiseTest {
         assertT2c(() -> Elementwise.add(Tensor.zeros(DType.BOOL, 1), Tensor.zeros(DType.BOOL, 1)), "BOOL");
         assertT2c(Elementwise::max, "at least one");
     }
+
+    /** The fused residual Add + Relu/Clip equals Clip(Add) element for element, broadcasting included. */
+    @Test
+    void addClampedEqualsClippedSum() {
+        Random r = new Random(77);
+        int[][][] shapes = {{{2, 3, 37}, {2, 3, 37}}, {{4, 50}, {1, 50}}, {{3, 1, 70}, {5, 1}}};
+        bothPaths(() -> {
+            for (int[][] sh : shapes) {
+                Tensor a = randomFloats(r, -2, 2, sh[0]);
+                Tensor b = randomFloats(r, -2, 2, sh[1]);
+                for (float[] bounds : new float[][] {{0f, Float.POSITIVE_INFINITY}, {-0.5f, 1f}}) {
+                    Tensor want = Elementwise.clip(Elementwise.add(a, b), bounds[0], bounds[1]);
+                    Tensor got = Elementwise.addClamped(a, b, bounds[0], bounds[1]);
+                    assertArrayEquals(want.shape(), got.shape());
+                    assertArrayEquals(want.floats(), got.floats());
+                }
+            }
+        });
+    }
 }
