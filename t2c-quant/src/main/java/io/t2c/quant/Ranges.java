@@ -39,6 +39,27 @@ public final class Ranges {
         zeroPoint[g] = zp;
     }
 
+    /**
+     * As {@link #choose}, but an asymmetric range (unsigned codes with a zero point) whose lower end {@code lo} is
+     * below zero gets a step widened just enough that {@code lo} is exactly a code: {@code k = floor(−lo/Δ)} steps
+     * below zero, {@code Δ' = −lo/k ≥ Δ}, so {@code hi} stays covered. An activation's minimum is often shared by
+     * many elements (a normalized image's background: half of Fashion-MNIST's pixels); a grid that misses it moves
+     * all of them by the same amount, which no later layer averages away. Power-of-two steps and ranges within one
+     * step of zero keep {@link #choose}'s result.
+     */
+    public static void chooseExactLow(QuantSpec template, double lo, double hi, float[] scale, int[] zeroPoint,
+                                      int g) {
+        choose(template, lo, hi, scale, zeroPoint, g);
+        if (template.signed() || template.powerOfTwo() || !(lo < 0)) {
+            return;
+        }
+        long k = (long) Math.floor(-lo / scale[g]);
+        if (k >= 1 && template.qmin() + k <= template.qmax()) {
+            scale[g] = (float) (-lo / k);
+            zeroPoint[g] = (int) (template.qmin() + k);
+        }
+    }
+
     /** The smallest 2^k ≥ v. */
     public static double powerOfTwoAtLeast(double v) {
         double p = Math.pow(2, Math.ceil(Math.log(v) / Math.log(2)));

@@ -13,28 +13,37 @@ import java.util.Arrays;
 /**
  * Min/max calibration: the range of everything seen during calibration (running min and max across batches, then
  * frozen), per tensor, per channel or per token. Per-token ranges are per token position, each sample's tokens
- * counted as their own (Torch2Chip's token observer reshapes (B, T, C) so that rows mix samples when B > 1). For
- * 1-bit weights the scale is the mean magnitude of the granule (binary-weight networks' optimal ±Δ).
+ * counted as their own (Torch2Chip's token observer reshapes (B, T, C) so that rows mix samples when B > 1).
+ * {@code minmax_exact_min} (per tensor) puts the minimum of an asymmetric range exactly on the grid
+ * ({@link Ranges#chooseExactLow}), for a network input whose minimum many elements share. For 1-bit weights the
+ * scale is the mean magnitude of the granule (binary-weight networks' optimal ±Δ).
  */
 public final class MinMax implements Quantizer {
     private final String name;
     private final Granularity.Kind kind;
+    private final boolean exactMin;
 
-    private MinMax(String name, Granularity.Kind kind) {
+    private MinMax(String name, Granularity.Kind kind, boolean exactMin) {
         this.name = name;
         this.kind = kind;
+        this.exactMin = exactMin;
     }
 
     public static MinMax perTensor() {
-        return new MinMax("minmax", Granularity.Kind.TENSOR);
+        return new MinMax("minmax", Granularity.Kind.TENSOR, false);
     }
 
     public static MinMax perChannel() {
-        return new MinMax("minmax_channel", Granularity.Kind.CHANNEL);
+        return new MinMax("minmax_channel", Granularity.Kind.CHANNEL, false);
     }
 
     public static MinMax perToken() {
-        return new MinMax("minmax_token", Granularity.Kind.TOKEN);
+        return new MinMax("minmax_token", Granularity.Kind.TOKEN, false);
+    }
+
+    /** Per tensor, an asymmetric range's minimum exactly on the grid. */
+    public static MinMax perTensorExactMin() {
+        return new MinMax("minmax_exact_min", Granularity.Kind.TENSOR, true);
     }
 
     @Override
@@ -45,7 +54,8 @@ public final class MinMax implements Quantizer {
     @Override
     public String description() {
         return "min/max range per " + kind.name().toLowerCase(java.util.Locale.ROOT)
-                + ", running over calibration batches";
+                + ", running over calibration batches" + (exactMin ? "; an asymmetric range's minimum exactly on the"
+                + " grid (a network input whose minimum many elements share, like an image background)" : "");
     }
 
     @Override
@@ -73,20 +83,22 @@ public final class MinMax implements Quantizer {
 
     @Override
     public Calibrator calibrator(Role role, QuantSpec template) {
-        return new RangeCalibrator(template);
+        return new RangeCalibrator(template, exactMin);
     }
 
     /** Running per-granule min and max (and mean magnitude, for binary). */
     static final class RangeCalibrator implements Calibrator {
         private final QuantSpec template;
+        private final boolean exactMin;
         private double[] lo;
         private double[] hi;
         private double[] absSum;
         private long[] count;
         private int[] paramShape;
 
-        RangeCalibrator(QuantSpec template) {
+        RangeCalibrator(QuantSpec template, boolean exactMin) {
             this.template = template;
+            this.exactMin = exactMin;
         }
 
         @Override
@@ -126,6 +138,8 @@ public final class MinMax implements Quantizer {
             for (int g = 0; g < lo.length; g++) {
                 if (template.bits() == 1) {
                     scale[g] = count[g] == 0 || absSum[g] == 0 ? 1f : (float) (absSum[g] / count[g]);
+                } else if (exactMin) {
+                    Ranges.chooseExactLow(template, lo[g], hi[g], scale, zp, g);
                 } else {
                     Ranges.choose(template, lo[g], hi[g], scale, zp, g);
                 }

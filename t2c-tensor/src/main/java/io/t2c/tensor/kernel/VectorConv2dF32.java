@@ -60,14 +60,8 @@ final class VectorConv2dF32 implements Conv2dF32 {
         }
     }
 
-    /** The output bounds of a fused Relu/Clip; {@code none()} when both are infinite. */
+    /** The output bounds of a fused Relu/Clip (infinite when there is none). */
     record Clamp(float lo, float hi) {
-        static final Clamp NONE = new Clamp(Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
-
-        boolean none() {
-            return lo == Float.NEGATIVE_INFINITY && hi == Float.POSITIVE_INFINITY;
-        }
-
         FloatVector apply(FloatVector v) {
             return v.max(lo).min(hi);
         }
