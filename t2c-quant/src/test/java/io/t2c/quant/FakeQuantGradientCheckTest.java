@@ -141,6 +141,9 @@ class FakeQuantGradientCheckTest {
         cs.add(new QCase("mxint weight", "mxint", Role.WEIGHT,
                 spec(8, true, Granularity.perGroup(1, 32), new float[] {0.0078125f, 0.015625f, 0.00390625f, 0.5f},
                         new int[4]), wide(r, 0.6, 2, 40), null, Double.NaN, 0));
+        // the network-input grid: unsigned codes with a zero point (appended last: earlier cases keep their draws)
+        cs.add(new QCase("minmax_exact_min", "minmax_exact_min", Role.ACTIVATION,
+                spec(4, false, tensor, new float[] {0.2026f}, new int[] {4}), wide(r, 1.0, 3, 7), null, Double.NaN, 0));
         return cs.stream();
     }
 
