@@ -31,7 +31,8 @@ import java.util.Random;
  * 32 Gaussian images): our integer executor against ONNX Runtime running our exported model, in the same process
  * and run, at batch 1 and 8, both export styles (QOperator: QLinearConv and friends, what ORT has fast kernels for;
  * exact: ConvInteger plus int64 requantization). Then the wall time of extracting one sample's test vectors and of
- * their self-check. ORT gets as many intra-op threads as our pool; latencies are steady-state medians ({@link SameRun}).
+ * their self-check. ORT gets as many intra-op threads as our pool; latencies are steady-state medians
+ * ({@link SameRun}).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp t2c-bench/target/benchmarks.jar io.t2c.bench.IntegerEndToEndBench
  * [iterations [warm-up seconds, default 5]]}

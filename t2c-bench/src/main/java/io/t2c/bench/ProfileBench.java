@@ -12,7 +12,8 @@ import java.util.Random;
 import java.util.TreeMap;
 
 /**
- * Per-op time of ResNet-18 in our executor, summed by op type and listed for the 24 slowest nodes (with weight shape and strides): where the
+ * Per-op time of ResNet-18 in our executor, summed by op type and listed for the 24 slowest nodes (with weight
+ * shape and strides): where the
  * end-to-end time goes. Args: model ("float": the ResNet-18-shaped ONNX model, the default; "integer": the zoo
  * ResNet-18 converted at W8A8, see {@link IntegerEndToEndBench}), batch (default 1), iterations (default 10).
  */
@@ -56,9 +57,10 @@ public final class ProfileBench {
         for (int k = 0; k < Math.min(24, idx.length); k++) {
             Node n = g.nodes().get(idx[k]);
             Tensor w = n.inputs().size() > 1 ? g.initializers().get(n.inputs().get(1)) : null;
+            String strides = n.attributes().has("strides")
+                    ? "strides " + java.util.Arrays.toString(n.attributes().getInts("strides", null)) : "";
             System.out.printf("  %-16s %-10s %8.2f ms  %s %s%n", n.name(), n.opType(), nanos[idx[k]] / 1e6 / iterations,
-                    w == null ? "" : java.util.Arrays.toString(w.shape()),
-                    n.attributes().has("strides") ? "strides " + java.util.Arrays.toString(n.attributes().getInts("strides", null)) : "");
+                    w == null ? "" : java.util.Arrays.toString(w.shape()), strides);
         }
     }
 }

@@ -29,7 +29,9 @@ final class SameRun {
         return new double[] {a[a.length / 2], b[b.length / 2]};
     }
 
-    /** Runs {@code body} for {@code warmupSeconds} (at least 3 times), then times {@code count} runs into {@code ms}. */
+    /**
+     * Runs {@code body} for {@code warmupSeconds} (at least 3 times), then times {@code count} runs into {@code ms}.
+     */
     private static void timeBlock(Runnable body, double warmupSeconds, double[] ms, int from, int count) {
         long warmupNanos = (long) (warmupSeconds * 1e9);
         long spent = 0;

@@ -17,6 +17,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedDeque;
 
@@ -108,12 +109,8 @@ public final class Executor {
                         + graph.inputs().stream().map(Value::name).toList());
             }
         }
-        ArrayPool pool = idlePools.poll();
-        if (pool == null) {
-            pool = new ArrayPool(POOL_FLOATS);
-        }
-        ArrayPool runPool = pool;
-        pool.use(() -> runNodes(env, inputs.values(), runPool, nanosPerNode));
+        ArrayPool pool = Objects.requireNonNullElseGet(idlePools.poll(), () -> new ArrayPool(POOL_FLOATS));
+        pool.use(() -> runNodes(env, inputs.values(), pool, nanosPerNode));
         idlePools.push(pool);
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Value v : graph.outputs()) {
@@ -125,12 +122,11 @@ public final class Executor {
     /** Floats one run's pool may keep between runs: 64 M (256 MB), or an eighth of the heap if less. */
     private static final long POOL_FLOATS = Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8 / Float.BYTES);
 
-    private Void runNodes(Map<String, Tensor> env, Collection<Tensor> inputs, ArrayPool pool, long[] nanosPerNode) {
+    private void runNodes(Map<String, Tensor> env, Collection<Tensor> inputs, ArrayPool pool, long[] nanosPerNode) {
         // How many live intermediate values hold each array; inputs' and initializers' arrays are never reused.
         Map<Object, Integer> holders = new IdentityHashMap<>();
-        Set<Object> untouchable = Collections.newSetFromMap(new IdentityHashMap<>());
-        untouchable.addAll(initializerArrays);
-        inputs.forEach(t -> untouchable.add(t.data()));
+        Set<Object> inputArrays = Collections.newSetFromMap(new IdentityHashMap<>());
+        inputs.forEach(t -> inputArrays.add(t.data()));
         List<Node> nodes = graph.nodes();
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
@@ -148,25 +144,25 @@ public final class Executor {
                     Tensor replaced = env.put(n.output(k), results.get(k));
                     holders.merge(results.get(k).data(), 1, Integer::sum);
                     if (replaced != null) {
-                        release(replaced, holders, untouchable, pool);
+                        release(replaced, holders, inputArrays, pool);
                     }
                 }
             }
             for (String dead : freeAfter.get(i)) {
                 Tensor t = env.remove(dead);
                 if (t != null) {
-                    release(t, holders, untouchable, pool);
+                    release(t, holders, inputArrays, pool);
                 }
             }
         }
-        return null;
     }
 
     /** One holder of {@code t}'s array is gone; when it was the last, the pool may reuse a float array. */
-    private static void release(Tensor t, Map<Object, Integer> holders, Set<Object> untouchable, ArrayPool pool) {
+    private void release(Tensor t, Map<Object, Integer> holders, Set<Object> inputArrays, ArrayPool pool) {
         Object data = t.data();
         Integer left = holders.computeIfPresent(data, (k, c) -> c == 1 ? null : c - 1);
-        if (left == null && data instanceof float[] f && !untouchable.contains(data)) {
+        if (left == null && data instanceof float[] f && !inputArrays.contains(data)
+                && !initializerArrays.contains(data)) {
             pool.give(f);
         }
     }

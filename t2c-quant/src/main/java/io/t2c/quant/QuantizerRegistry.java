@@ -42,7 +42,8 @@ public final class QuantizerRegistry {
     }
 
     public static List<Quantizer> builtIns() {
-        return List.of(MinMax.perTensor(), MinMax.perChannel(), MinMax.perToken(), MinMax.perTensorExactMin(), Mse.perTensor(), Mse.perChannel(),
+        return List.of(MinMax.perTensor(), MinMax.perChannel(), MinMax.perToken(), MinMax.perTensorExactMin(),
+                Mse.perTensor(), Mse.perChannel(),
                 Percentile.perTensor(), Lsq.perTensor(), Lsq.perToken(), QDrop.perTensor(), QDrop.perToken(),
                 AdaRound.perChannel(), AdaRound.perTensor(), new MxInt());
     }

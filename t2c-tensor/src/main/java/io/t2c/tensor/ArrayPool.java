@@ -3,7 +3,6 @@ package io.t2c.tensor;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * Float arrays handed back by a graph executor when the values they held died, reused for later op outputs of the
@@ -53,7 +52,7 @@ public final class ArrayPool {
     }
 
     /** Runs {@code body} with this pool serving {@link #floats(int)} on the calling thread. */
-    public <T> T use(Supplier<T> body) {
-        return ScopedValue.where(CURRENT, this).call(body::get);
+    public void use(Runnable body) {
+        ScopedValue.where(CURRENT, this).run(body);
     }
 }

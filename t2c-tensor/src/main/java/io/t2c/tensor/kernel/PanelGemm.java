@@ -200,9 +200,26 @@ final class PanelGemm {
                            Scratch s);
     }
 
+    /** The output bounds of a fused Relu/Clip, applied as finished elements are stored: {@code min(max(v, lo), hi)}. */
+    record Clamp(float lo, float hi) {
+        static final Clamp NONE = new Clamp(Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+
+        boolean none() {
+            return lo == Float.NEGATIVE_INFINITY && hi == Float.POSITIVE_INFINITY;
+        }
+
+        FloatVector apply(FloatVector v) {
+            return v.max(lo).min(hi);
+        }
+
+        float apply(float v) {
+            return Math.min(Math.max(v, lo), hi);
+        }
+    }
+
     /**
      * Float C, optionally initialised with a per-row bias (the first depth block stores {@code A·B + bias}) and
-     * clamped to {@code [lo, hi]} once the last depth block is in.
+     * clamped once the last depth block is in.
      */
     static final class F32Sink extends Sink {
         private final float[] c;
@@ -210,27 +227,23 @@ final class PanelGemm {
         private final int ld;
         private final float[] bias;
         private final int biasOff;
-        private final float lo;
-        private final float hi;
-        private final boolean clamp;
+        private final Clamp clamp;
 
         F32Sink(float[] c, int off, int ld) {
-            this(c, off, ld, null, 0, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+            this(c, off, ld, null, 0, Clamp.NONE);
         }
 
         /**
          * With {@code bias != null}, row {@code i} of C gets {@code bias[biasOff + i]} added (unless accumulating);
-         * finished elements are clamped to {@code [lo, hi]} (infinite bounds: no clamp).
+         * finished elements are clamped.
          */
-        F32Sink(float[] c, int off, int ld, float[] bias, int biasOff, float lo, float hi) {
+        F32Sink(float[] c, int off, int ld, float[] bias, int biasOff, Clamp clamp) {
             this.c = c;
             this.off = off;
             this.ld = ld;
             this.bias = bias;
             this.biasOff = biasOff;
-            this.lo = lo;
-            this.hi = hi;
-            this.clamp = lo != Float.NEGATIVE_INFINITY || hi != Float.POSITIVE_INFINITY;
+            this.clamp = clamp;
         }
 
         @Override
@@ -239,12 +252,12 @@ final class PanelGemm {
             int ci = off + i * ld + j;
             if (mr == MR && nr == NR) {
                 kernelF32(a, ai, b, bi, kc, c, ci, ld, load, bias, biasOff + i);
-                if (clamp && s.lastDepth) {
+                if (!clamp.none() && s.lastDepth) {
                     // The tile was just stored: clamping it now reads it back from L1.
                     for (int r = 0; r < MR; r++) {
                         int cr = ci + r * ld;
-                        FloatVector.fromArray(S, c, cr).max(lo).min(hi).intoArray(c, cr);
-                        FloatVector.fromArray(S, c, cr + L).max(lo).min(hi).intoArray(c, cr + L);
+                        clamp.apply(FloatVector.fromArray(S, c, cr)).intoArray(c, cr);
+                        clamp.apply(FloatVector.fromArray(S, c, cr + L)).intoArray(c, cr + L);
                     }
                 }
                 return;
@@ -267,9 +280,9 @@ final class PanelGemm {
                 } else {
                     System.arraycopy(t, tr, c, cr, nr);
                 }
-                if (clamp && s.lastDepth) {
+                if (!clamp.none() && s.lastDepth) {
                     for (int q = 0; q < nr; q++) {
-                        c[cr + q] = Math.min(Math.max(c[cr + q], lo), hi);
+                        c[cr + q] = clamp.apply(c[cr + q]);
                     }
                 }
             }

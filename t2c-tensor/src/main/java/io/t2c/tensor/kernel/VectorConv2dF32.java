@@ -52,18 +52,11 @@ final class VectorConv2dF32 implements Conv2dF32 {
         if (p.batch() == 0) {
             return;
         }
-        Clamp clamp = new Clamp(lo, hi);
+        PanelGemm.Clamp clamp = new PanelGemm.Clamp(lo, hi);
         if (p.isDepthwise()) {
             depthwise(p, x, w.raw, bias, clamp, y);
         } else {
             viaGemm(p, x, w.packed, bias, clamp, y);
-        }
-    }
-
-    /** The output bounds of a fused Relu/Clip (infinite when there is none). */
-    record Clamp(float lo, float hi) {
-        FloatVector apply(FloatVector v) {
-            return v.max(lo).min(hi);
         }
     }
 
@@ -74,7 +67,8 @@ final class VectorConv2dF32 implements Conv2dF32 {
 
     // ---- implicit GEMM ----
 
-    private void viaGemm(Conv2dParams p, float[] x, float[][] packed, float[] bias, Clamp clamp, float[] y) {
+    private void viaGemm(Conv2dParams p, float[] x, float[][] packed, float[] bias, PanelGemm.Clamp clamp,
+                         float[] y) {
         int groups = p.groups();
         int cg = p.groupInChannels();
         int ocg = p.groupOutChannels();
@@ -110,7 +104,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
                 if (direct) {
                     // The bias is added by the micro-kernel's first store: no separate pass over y.
                     PanelGemm.run(ocg, n, k, Integer.MAX_VALUE, a, b,
-                            new PanelGemm.F32Sink(y, yOff, n, bias, g * ocg, clamp.lo(), clamp.hi()), false);
+                            new PanelGemm.F32Sink(y, yOff, n, bias, g * ocg, clamp), false);
                 } else {
                     // Register tiles of the last depth block go straight to their output rows; earlier blocks'
                     // partial sums (when k > KC) live in a grid-shaped buffer padded to whole register tiles (the
@@ -145,7 +139,8 @@ final class VectorConv2dF32 implements Conv2dF32 {
     /**
      * Stores register tiles computed over grid columns into the output planes: grid column {@code q} is output
      * position {@code (q / wq, q % wq)}, kept when {@code q % wq < ow} and {@code q / wq < oh}; rows past
-     * {@code rows} (panel padding) are dropped; {@code bias[biasOff + row]} is added and the clamp applied. Depth blocks before the last
+     * {@code rows} (panel padding) are dropped; {@code bias[biasOff + row]} is added and the clamp applied. Depth
+     * blocks before the last
      * keep their partial sums in {@code part} (row pitch {@code ldp}, whole tiles; null for one depth block).
      */
     static final class CompactSink extends PanelGemm.Sink {
@@ -157,13 +152,13 @@ final class VectorConv2dF32 implements Conv2dF32 {
         private final int wq;
         private final float[] bias;
         private final int biasOff;
-        private final Clamp clamp;
+        private final PanelGemm.Clamp clamp;
 
         private final float[] part;
         private final int ldp;
 
-        CompactSink(float[] y, int yOff, int rows, int oh, int ow, int wq, float[] bias, int biasOff, Clamp clamp,
-                    float[] part, int ldp) {
+        CompactSink(float[] y, int yOff, int rows, int oh, int ow, int wq, float[] bias, int biasOff,
+                    PanelGemm.Clamp clamp, float[] part, int ldp) {
             this.clamp = clamp;
             this.part = part;
             this.ldp = ldp;
@@ -272,7 +267,8 @@ final class VectorConv2dF32 implements Conv2dF32 {
 
     // ---- depthwise ----
 
-    private static void depthwise(Conv2dParams p, float[] x, float[] w, float[] bias, Clamp clamp, float[] y) {
+    private static void depthwise(Conv2dParams p, float[] x, float[] w, float[] bias, PanelGemm.Clamp clamp,
+                                  float[] y) {
         int c = p.inChannels();
         int mult = p.outChannels() / c;
         int kk = p.kernelH() * p.kernelW();
@@ -334,7 +330,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
      * next row or slack and only feed lanes that the masked store drops.
      */
     private static void depthwisePlane(float[] buf, int[] taps, Slots slots, float[] w, int wOff, int kk, float b,
-                                       Clamp clamp, float[] y, int yOff) {
+                                       PanelGemm.Clamp clamp, float[] y, int yOff) {
         FloatVector bv = FloatVector.broadcast(S, b);
         int[] src = slots.src;
         int s = 0;
