@@ -32,7 +32,10 @@ public final class ProfileBench {
             data[i] = (float) r.nextGaussian();
         }
         Tensor x = Tensor.of(data, batch, 3, 224, 224);
-        for (int i = 0; i < 5; i++) {
+        // Warm up for 5 s, as SameRun does: the JIT keeps recompiling the kernels during the first seconds, and
+        // per-node times taken then overstate them.
+        long warmupEnd = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < warmupEnd) {
             ex.run(Map.of(input, x));
         }
         long[] nanos = new long[g.nodes().size()];

@@ -338,6 +338,11 @@ final class PanelGemm {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
+    /** This thread's packing buffers and tile. */
+    static Scratch scratch() {
+        return SCRATCH.get();
+    }
+
     /**
      * Runs {@code C[m×n] (+)= A·B} from the two sources into {@code sink}, splitting over threads when the call is
      * large enough. {@code kcMax} caps the depth of one block (the int8 path uses it to keep float sums exact).
@@ -384,7 +389,7 @@ final class PanelGemm {
     /** Rows {@code [r0, r1)} × columns {@code [c0, c1)} of C on the calling thread; r0, c0 are panel-aligned. */
     static void block(int k, int kcMax, Source a, Source b, Sink sink, boolean accumulate,
                       int r0, int r1, int c0, int c1) {
-        Scratch s = SCRATCH.get();
+        Scratch s = scratch();
         float[] pa = a.packed();
         float[] pb = b.packed();
         int kcb = Math.min(KC, kcMax);

@@ -8,7 +8,7 @@ package io.t2c.tensor.kernel;
 final class ThreadBuffers {
     /** The conv input phase grid (read by GEMM workers). */
     static final int GRID = 0;
-    /** A conv GEMM result before it is compacted into the output. */
+    /** Partial sums of a conv grid GEMM's column block (see {@link GridGemm}). */
     static final int GEMM_OUT = 1;
     /** The column matrix of a transposed convolution. */
     static final int COLUMNS = 2;

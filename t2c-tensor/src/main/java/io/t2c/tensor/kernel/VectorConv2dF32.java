@@ -7,10 +7,12 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link Conv2dF32} on the vector GEMM.
  * <ul>
  *   <li><b>General convs</b> are an implicit GEMM per (image, group): {@code Y[ocg × outH·outW] = W[ocg × cg·kh·kw] ·
- *       col}. The weights are packed once per call; the column matrix is never built: B panels are packed straight
- *       from a {@link ConvGrid} copy of the input, where every row of {@code col} is a contiguous run, so packing is
- *       two vector copies per row of a panel.
- *   <li><b>1×1, stride 1, no pad</b> convs multiply the input planes directly ({@code col} is the input).
+ *       col}. The weights are packed once, when prepared; the column matrix is never built: in a {@link ConvGrid}
+ *       copy of the input every row of {@code col} is a contiguous run, which {@link GridGemm}'s micro-kernel reads
+ *       in place (padded convs), or B panels are packed from with two vector copies per row (grid as wide as the
+ *       output).
+ *   <li><b>1×1, no pad</b> convs multiply the input planes directly ({@code col} is the input), or, when strided,
+ *       a copy of the input elements they read.
  *   <li><b>Depthwise</b> convs ({@code groups == inChannels}, any channel multiplier) run a dedicated loop: one
  *       vector of output columns per step, all kh·kw taps accumulated in a register, reading the channel's
  *       {@link ConvGrid} contiguously.
@@ -77,14 +79,18 @@ final class VectorConv2dF32 implements Conv2dF32 {
         int ow = p.outW();
         int n = oh * ow;
         int hw = p.inH() * p.inW();
-        boolean pointwise = p.kernelH() == 1 && p.kernelW() == 1 && p.strideH() == 1 && p.strideW() == 1
+        boolean oneByOne = p.kernelH() == 1 && p.kernelW() == 1
                 && p.padTop() == 0 && p.padLeft() == 0 && p.padBottom() == 0 && p.padRight() == 0;
-        ConvGrid grid = pointwise ? null : new ConvGrid(cg, p.inH(), p.inW(), p.kernelH(), p.kernelW(),
+        boolean pointwise = oneByOne && p.strideH() == 1 && p.strideW() == 1;
+        // A strided 1×1 conv reads one input element in strideH·strideW: those are gathered into a [cg × n] matrix,
+        // not split into phase planes that would copy the whole input.
+        boolean subsampled = oneByOne && !pointwise;
+        ConvGrid grid = pointwise || subsampled ? null : new ConvGrid(cg, p.inH(), p.inW(), p.kernelH(), p.kernelW(),
                 p.strideH(), p.strideW(), p.padTop(), p.padLeft(), p.padBottom(), p.padRight(), p.dilationH(),
                 p.dilationW(), oh, PanelGemm.NR);
-        // When the grid is as wide as the output, GEMM writes y directly; otherwise through a CompactSink.
-        boolean direct = pointwise || grid.wq == ow;
-        int cols = pointwise ? n : grid.cols;
+        // When the grid is as wide as the output (or there is none), the GEMM writes y directly; otherwise
+        // GridGemm drops the grid's extra columns as it stores.
+        boolean direct = grid == null || grid.wq == ow;
         int tasks = p.batch() * groups;
         Parallel.RangeBody body = (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
@@ -92,31 +98,29 @@ final class VectorConv2dF32 implements Conv2dF32 {
                 int g = t % groups;
                 int xOff = (img * p.inChannels() + g * cg) * hw;
                 int yOff = (img * p.outChannels() + g * ocg) * n;
+                if (!direct) {
+                    float[] buf = ThreadBuffers.get(ThreadBuffers.GRID, grid.length);
+                    grid.fill(x, xOff, buf);
+                    GridGemm.run(ocg, grid.cols, k, packed[g], buf, grid.taps,
+                            new GridGemm.Output(y, yOff, ocg, oh, ow, grid.wq, bias, g * ocg, clamp));
+                    continue;
+                }
                 PanelGemm.Source b;
                 if (pointwise) {
                     b = new PanelGemm.MatrixB(false, x, xOff, hw);
+                } else if (subsampled) {
+                    float[] buf = ThreadBuffers.get(ThreadBuffers.GRID, (long) cg * n);
+                    subsample(p, x, xOff, cg, buf);
+                    b = new PanelGemm.MatrixB(false, buf, 0, n);
                 } else {
                     float[] buf = ThreadBuffers.get(ThreadBuffers.GRID, grid.length);
                     grid.fill(x, xOff, buf);
                     b = new GridB(buf, grid.taps);
                 }
                 PanelGemm.Source a = new PanelGemm.Blocked(packed[g], Packing.panels(ocg, PanelGemm.MR));
-                if (direct) {
-                    // The bias is added by the micro-kernel's first store: no separate pass over y.
-                    PanelGemm.run(ocg, n, k, Integer.MAX_VALUE, a, b,
-                            new PanelGemm.F32Sink(y, yOff, n, bias, g * ocg, clamp), false);
-                } else {
-                    // Register tiles of the last depth block go straight to their output rows; earlier blocks'
-                    // partial sums (when k > KC) live in a grid-shaped buffer padded to whole register tiles (the
-                    // packed weights are zero-padded to MR rows and the grid has slack for full NR panels, so no
-                    // tile takes the edge path).
-                    int mPad = Packing.panels(ocg, PanelGemm.MR) * PanelGemm.MR;
-                    int nPad = Packing.panels(cols, PanelGemm.NR) * PanelGemm.NR;
-                    float[] part = k <= PanelGemm.KC ? null
-                            : ThreadBuffers.get(ThreadBuffers.GEMM_OUT, (long) mPad * nPad);
-                    PanelGemm.run(mPad, nPad, k, Integer.MAX_VALUE, a, b,
-                            new CompactSink(y, yOff, ocg, oh, ow, grid.wq, bias, g * ocg, clamp, part, nPad), false);
-                }
+                // The bias is added by the micro-kernel's first store: no separate pass over y.
+                PanelGemm.run(ocg, n, k, Integer.MAX_VALUE, a, b,
+                        new PanelGemm.F32Sink(y, yOff, n, bias, g * ocg, clamp), false);
             }
         };
         if (splitOuter(tasks, (long) ocg * n * k)) {
@@ -124,6 +128,27 @@ final class VectorConv2dF32 implements Conv2dF32 {
         } else {
             body.run(0, tasks);
         }
+    }
+
+    /** Copies input elements {@code (oy·strideH, ox·strideW)} of {@code channels} planes into {@code [c][oy·outW + ox]}. */
+    private static void subsample(Conv2dParams p, float[] x, int xOff, int channels, float[] dst) {
+        int inH = p.inH();
+        int inW = p.inW();
+        int oh = p.outH();
+        int ow = p.outW();
+        int sh = p.strideH();
+        int sw = p.strideW();
+        Parallel.forRange(channels, Math.max(1, 16384 / Math.max(1, oh * ow)), (c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                int d = c * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    int src = xOff + (c * inH + oy * sh) * inW;
+                    for (int ox = 0; ox < ow; ox++) {
+                        dst[d++] = x[src + ox * sw];
+                    }
+                }
+            }
+        });
     }
 
     /**
@@ -134,107 +159,6 @@ final class VectorConv2dF32 implements Conv2dF32 {
         int threads = Parallel.threads();
         return threads > 1 && tasks > 1 && (tasks % threads == 0 || tasks >= 4 * threads)
                 && workPerTask * tasks >= PanelGemm.parallelMinWork;
-    }
-
-    /**
-     * Stores register tiles computed over grid columns into the output planes: grid column {@code q} is output
-     * position {@code (q / wq, q % wq)}, kept when {@code q % wq < ow} and {@code q / wq < oh}; rows past
-     * {@code rows} (panel padding) are dropped; {@code bias[biasOff + row]} is added and the clamp applied. Depth
-     * blocks before the last
-     * keep their partial sums in {@code part} (row pitch {@code ldp}, whole tiles; null for one depth block).
-     */
-    static final class CompactSink extends PanelGemm.Sink {
-        private final float[] y;
-        private final int yOff;
-        private final int rows;
-        private final int oh;
-        private final int ow;
-        private final int wq;
-        private final float[] bias;
-        private final int biasOff;
-        private final PanelGemm.Clamp clamp;
-
-        private final float[] part;
-        private final int ldp;
-
-        CompactSink(float[] y, int yOff, int rows, int oh, int ow, int wq, float[] bias, int biasOff,
-                    PanelGemm.Clamp clamp, float[] part, int ldp) {
-            this.clamp = clamp;
-            this.part = part;
-            this.ldp = ldp;
-            this.y = y;
-            this.yOff = yOff;
-            this.rows = rows;
-            this.oh = oh;
-            this.ow = ow;
-            this.wq = wq;
-            this.bias = bias;
-            this.biasOff = biasOff;
-        }
-
-        @Override
-        void tile(float[] a, int ai, float[] b, int bi, int kc, int i, int j, int mr, int nr, boolean load,
-                  PanelGemm.Scratch s) {
-            int nrFull = PanelGemm.NR;
-            if (!s.lastDepth) {
-                // Partial sums of a full tile (the caller pads m and n to whole tiles).
-                PanelGemm.kernelF32(a, ai, b, bi, kc, part, i * ldp + j, ldp, load, null, 0);
-                return;
-            }
-            float[] t = s.tile;
-            PanelGemm.kernelF32(a, ai, b, bi, kc, t, 0, nrFull, false, null, 0);
-            if (load) {
-                for (int r = 0; r < mr; r++) {
-                    int p = (i + r) * ldp + j;
-                    FloatVector.fromArray(S, t, r * nrFull).add(FloatVector.fromArray(S, part, p))
-                            .intoArray(t, r * nrFull);
-                    FloatVector.fromArray(S, t, r * nrFull + L).add(FloatVector.fromArray(S, part, p + L))
-                            .intoArray(t, r * nrFull + L);
-                }
-            }
-            int rr = Math.min(mr, rows - i);
-            int n = oh * ow;
-            int gy0 = j / wq;
-            int gx0 = j - gy0 * wq;
-            if (nr == nrFull && gx0 + nrFull <= ow && gy0 < oh) {
-                // The whole tile lies in one output row: two vector stores per row.
-                int d = yOff + i * n + gy0 * ow + gx0;
-                for (int r = 0; r < rr; r++) {
-                    FloatVector bv = FloatVector.broadcast(S, bias == null ? 0f : bias[biasOff + i + r]);
-                    clamp.apply(FloatVector.fromArray(S, t, r * nrFull).add(bv)).intoArray(y, d);
-                    clamp.apply(FloatVector.fromArray(S, t, r * nrFull + L).add(bv)).intoArray(y, d + L);
-                    d += n;
-                }
-                return;
-            }
-            for (int r = 0; r < rr; r++) {
-                FloatVector bv = FloatVector.broadcast(S, bias == null ? 0f : bias[biasOff + i + r]);
-                int row = yOff + (i + r) * n;
-                int tr = r * nrFull - j;
-                int q = j;
-                int end = j + nr;
-                while (q < end) {
-                    int gy = q / wq;
-                    if (gy >= oh) {
-                        break;
-                    }
-                    int rowStart = gy * wq;
-                    int segEnd = Math.min(end, rowStart + wq);
-                    int validEnd = Math.min(segEnd, rowStart + ow);
-                    int d = row + gy * ow - rowStart;
-                    // Vector copies; the tile's slack keeps the loads in bounds, a mask made here cuts the store.
-                    int e = q;
-                    for (; e + L <= validEnd; e += L) {
-                        clamp.apply(FloatVector.fromArray(S, t, tr + e).add(bv)).intoArray(y, d + e);
-                    }
-                    if (e < validEnd) {
-                        clamp.apply(FloatVector.fromArray(S, t, tr + e).add(bv)).intoArray(y, d + e,
-                                S.indexInRange(0, validEnd - e));
-                    }
-                    q = segEnd;
-                }
-            }
-        }
     }
 
     /** B panels from a conv grid: row {@code kk} of column panel {@code j} is {@code buf[taps[kk] + j ...]}. */

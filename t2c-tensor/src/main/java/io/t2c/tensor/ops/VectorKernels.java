@@ -93,15 +93,20 @@ final class VectorKernels {
      * the contiguous run {@code phase[t % 2]} from {@code t / 2}; other strides go scalar.
      */
     static void maxWindows(float[] row, int n, int stride, int k, float[] scratch, float[] dst, int o) {
-        int ub = F.loopBound(n);
         int j = 0;
+        // The last, partial vector of windows is computed whole (the slack keeps its reads in bounds) and stored
+        // under a mask: a scalar tail of Math.max calls cost as much as the vector part at 56 outputs per row.
         if (stride == 1) {
-            for (; j < ub; j += L) {
+            for (; j < n; j += L) {
                 FloatVector m = FloatVector.fromArray(F, row, j);
                 for (int t = 1; t < k; t++) {
                     m = m.max(FloatVector.fromArray(F, row, j + t));
                 }
-                m.intoArray(dst, o + j);
+                if (j + L <= n) {
+                    m.intoArray(dst, o + j);
+                } else {
+                    m.intoArray(dst, o + j, F.indexInRange(j, n));
+                }
             }
         } else if (stride == 2) {
             int half = scratch.length / 2;
@@ -112,12 +117,16 @@ final class VectorKernels {
                 v0.rearrange(EVEN, v1).intoArray(scratch, q);
                 v0.rearrange(ODD, v1).intoArray(scratch, half + q);
             }
-            for (; j < ub; j += L) {
+            for (; j < n; j += L) {
                 FloatVector m = FloatVector.fromArray(F, scratch, j);
                 for (int t = 1; t < k; t++) {
                     m = m.max(FloatVector.fromArray(F, scratch, (t & 1) * half + j + (t >> 1)));
                 }
-                m.intoArray(dst, o + j);
+                if (j + L <= n) {
+                    m.intoArray(dst, o + j);
+                } else {
+                    m.intoArray(dst, o + j, F.indexInRange(j, n));
+                }
             }
         }
         for (; j < n; j++) {

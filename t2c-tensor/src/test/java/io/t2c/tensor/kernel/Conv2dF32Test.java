@@ -46,6 +46,8 @@ class Conv2dF32Test {
         // Depth over several GEMM depth blocks (partial sums kept between them), padded grid.
         checkOne(conv, r, Conv2dParams.of(1, 70, 5, 2 * lanes + 3, 9, 3, 1, 1, 1, 1), true);
         checkOne(conv, r, Conv2dParams.of(2, 64, 7, 7, 13, 3, 1, 1, 1, 1), false);
+        // ... and over several column blocks (384 grid columns), each with its own partial sums.
+        checkOne(conv, r, Conv2dParams.of(1, 40, 12, 30, 14, 3, 1, 1, 1, 1), true);
         // Groups (not depthwise), depthwise, depthwise with channel multiplier 2 and 3, strided depthwise.
         checkOne(conv, r, Conv2dParams.of(2, 8, 7, 9, 12, 3, 1, 1, 1, 4), true);
         checkOne(conv, r, Conv2dParams.of(2, 6, 9, 2 * lanes + 3, 6, 3, 1, 1, 1, 6), true);
@@ -137,6 +139,9 @@ class Conv2dF32Test {
             checkOne(kernels.conv2dF32(), r, Conv2dParams.of(1, 32, 14, 14, 24, 3, 1, 1, 1, 1), true);
             checkOne(kernels.conv2dF32(), r, Conv2dParams.of(1, 64, 16, 16, 40, 1, 1, 0, 1, 1), false);
             checkOne(kernels.conv2dF32(), r, Conv2dParams.of(4, 8, 9, 9, 8, 3, 1, 1, 1, 2), true);  // outer split
+            // Columns split, several column blocks per thread, several depth blocks; rows split, one column panel.
+            checkOne(kernels.conv2dF32(), r, Conv2dParams.of(1, 40, 20, 30, 30, 3, 1, 1, 1, 1), true);
+            checkOne(kernels.conv2dF32(), r, Conv2dParams.of(1, 64, 3, 3, 60, 3, 1, 1, 1, 1), false);
         });
     }
 
@@ -249,6 +254,37 @@ class Conv2dF32Test {
         one.shutdown();
         conv.weightGradient(p, x, gy, p.outH(), p.outW(), pooled);
         org.junit.jupiter.api.Assertions.assertArrayEquals(inline, pooled);
+    }
+
+    /**
+     * Each output element is summed in one fixed order whichever thread computes it, so a conv gives the same bits
+     * on one thread and split over threads by rows or by columns (the grid GEMM, the direct GEMM, strided 1×1).
+     */
+    @org.junit.jupiter.api.Test
+    void outputIsIndependentOfThreadSplit() {
+        Conv2dF32 conv = Ref.bothList().get(1).conv2dF32();
+        Random r = new Random(27);
+        for (Conv2dParams p : new Conv2dParams[] {
+                Conv2dParams.of(1, 40, 20, 30, 30, 3, 1, 1, 1, 1),  // columns split, depth and column blocks
+                Conv2dParams.of(1, 64, 3, 3, 60, 3, 1, 1, 1, 1),    // rows split
+                Conv2dParams.of(1, 3, 30, 40, 16, 7, 2, 3, 1, 1),   // stem-like
+                Conv2dParams.of(1, 24, 20, 20, 40, 2, 2, 0, 1, 1),  // grid as wide as the output: direct GEMM
+                Conv2dParams.of(1, 32, 20, 20, 48, 1, 2, 0, 1, 1)}) { // strided 1×1
+            float[] x = Ref.randomFloats(r, (int) p.inputSize());
+            Conv2dWeights w = conv.prepare(p, Ref.randomFloats(r, (int) p.weightSize()));
+            float[] bias = Ref.randomFloats(r, p.outChannels());
+            float[] serial = new float[(int) p.outputSize()];
+            float[] split = new float[serial.length];
+            long saved = PanelGemm.parallelMinWork;
+            PanelGemm.parallelMinWork = Long.MAX_VALUE;
+            try {
+                conv.conv2d(p, x, w, bias, serial);
+            } finally {
+                PanelGemm.parallelMinWork = saved;
+            }
+            Ref.threaded(() -> conv.conv2d(p, x, w, bias, split));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(serial, split, p.toString());
+        }
     }
 
     @ParameterizedTest

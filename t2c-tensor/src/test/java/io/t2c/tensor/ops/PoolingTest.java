@@ -117,7 +117,7 @@ class PoolingTest {
         }
     }
 
-    /** Planes wide enough for the vector window maxes (strides 1 and 2) and their scalar tails. */
+    /** Planes wide enough for the vector window maxes (strides 1 and 2), with partial last vectors. */
     @Test
     void widePlanesMatchReference() {
         Random r = new Random(32);
