@@ -12,8 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * per-thread buffer of {@code rows × }{@link #BLOCK_COLUMNS}.
  *
  * <p>Loops, outermost first: column blocks of {@link #BLOCK_COLUMNS}, depth blocks of {@link PanelGemm#KC} (the
- * weights are packed in {@link PanelGemm.Blocked} order), register-tile columns (the tile's grid runs, kc × NR,
- * stay in L1 while) register-tile rows stream the weights' depth block past them. Every output element is
+ * weights are packed in {@link PanelGemm.Blocked} order), register-tile columns (whose grid runs, kc × NR, stay in
+ * L1), register-tile rows (streaming the weights' depth block past those runs). Every output element is
  * summed in the same order as by {@link PanelGemm} (each depth block from zero, added to the sum of the earlier
  * ones; bias after the last), so results do not depend on the path or on the thread split.
  */
