@@ -44,7 +44,8 @@ public final class OrtProfileBench {
                 data[i] = (float) r.nextGaussian();
             }
             try (OrtSession s = env.createSession(OnnxLayers.resnet18(17).toByteArray(), opts);
-                 OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), new long[] {batch, 3, 224, 224})) {
+                 OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(data),
+                         new long[] {batch, 3, 224, 224})) {
                 long warmupEnd = System.nanoTime() + 5_000_000_000L;
                 while (System.nanoTime() < warmupEnd) {
                     s.run(Map.of("x", in)).close();

@@ -36,16 +36,11 @@ final class GridGemm {
     static void run(int m, int cols, int k, float[] packedA, float[] buf, int[] taps, Output out) {
         int mp = Packing.panels(m, MR);
         int np = Packing.panels(cols, NR);
-        int threads = (long) m * cols * k < PanelGemm.parallelMinWork ? 1 : Parallel.threads();
-        // Busiest thread's multiply-adds (whole tiles); a column split makes every thread stream all weights.
-        long rowsCost = (long) ((mp + threads - 1) / threads) * MR * np * NR * k;
-        long colsCost = (long) ((np + threads - 1) / threads) * NR * mp * MR * k + 2L * m * k;
-        if (threads > 1 && mp >= threads && (np < threads || rowsCost <= colsCost)) {
-            Parallel.forRange(mp, 1, (p0, p1) -> block(mp, k, packedA, buf, taps, out, p0, p1, 0, np));
-        } else if (threads > 1 && np >= threads) {
-            Parallel.forRange(np, 1, (p0, p1) -> block(mp, k, packedA, buf, taps, out, 0, mp, p0, p1));
-        } else {
-            block(mp, k, packedA, buf, taps, out, 0, mp, 0, np);
+        // B is read in place, so a row split repeats nothing; a column split makes every thread stream all weights.
+        switch (PanelGemm.split(m, cols, k, 0, 2L * m * k)) {
+            case ROWS -> Parallel.forRange(mp, 1, (p0, p1) -> block(mp, k, packedA, buf, taps, out, p0, p1, 0, np));
+            case COLUMNS -> Parallel.forRange(np, 1, (p0, p1) -> block(mp, k, packedA, buf, taps, out, 0, mp, p0, p1));
+            case NONE -> block(mp, k, packedA, buf, taps, out, 0, mp, 0, np);
         }
     }
 
@@ -165,7 +160,10 @@ final class GridGemm {
             this.clamp = clamp;
         }
 
-        /** The MR×NR tile {@code t} (row pitch NR, one vector of slack) of rows {@code i...}, grid columns {@code j...}. */
+        /**
+         * Stores the MR×NR tile {@code t} (row pitch NR, one vector of slack) of rows {@code i...}, grid columns
+         * {@code j...}.
+         */
         void store(float[] t, int i, int j) {
             int rr = Math.min(MR, rows - i);
             int n = oh * ow;

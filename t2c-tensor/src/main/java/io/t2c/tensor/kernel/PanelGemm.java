@@ -355,35 +355,43 @@ final class PanelGemm {
         if (a.blocked() && kcMax < KC) {
             throw new IllegalArgumentException("blocked A needs depth blocks of " + KC);
         }
+        int mp = Packing.panels(m, MR);
+        int np = Packing.panels(n, NR);
+        // Each thread packs what it reads: splitting rows repeats the B packing in every thread (about 2
+        // multiply-adds per B element copied), splitting columns repeats the A packing (16 per A element) or, for
+        // pre-packed A, still the streaming of A from memory by every thread (2 per element: conv weights of
+        // 512×4608 are 9 MB, and with few output columns, as in 7×7 layers, a column split would make both threads
+        // stream all of them for 32 columns each).
+        switch (split(m, n, k, b.packed() != null ? 0 : 2L * k * n, (a.packed() != null ? 2L : 16L) * m * k)) {
+            case ROWS -> Parallel.forRange(mp, 1, (p0, p1) ->
+                    block(k, kcMax, a, b, sink, accumulate, p0 * MR, Math.min(m, p1 * MR), 0, n));
+            case COLUMNS -> Parallel.forRange(np, 1, (p0, p1) ->
+                    block(k, kcMax, a, b, sink, accumulate, 0, m, p0 * NR, Math.min(n, p1 * NR)));
+            case NONE -> block(k, kcMax, a, b, sink, accumulate, 0, m, 0, n);
+        }
+    }
+
+    /** How a GEMM call is split over threads. */
+    enum Split { NONE, ROWS, COLUMNS }
+
+    /**
+     * The thread split of an {@code m×n×k} call: none below {@link #parallelMinWork}; otherwise rows or columns,
+     * whichever gives the smaller estimated time on the busiest thread, in multiply-adds: whole register tiles (so
+     * uneven panel counts show) plus the work each split repeats in every thread ({@code rowsExtra},
+     * {@code colsExtra}). {@code -Dt2c.gemm.split} can force one where both are possible.
+     */
+    static Split split(int m, int n, int k, long rowsExtra, long colsExtra) {
         int threads = (long) m * n * k < parallelMinWork ? 1 : Parallel.threads();
         int mp = Packing.panels(m, MR);
         int np = Packing.panels(n, NR);
-        // Each thread packs what it reads: splitting rows repeats the B packing in every thread, splitting columns
-        // repeats the A packing (or, for pre-packed A, still the streaming of A from memory by every thread: conv
-        // weights of 512×4608 are 9 MB, and with few output columns, as in 7×7 layers, a column split would make
-        // both threads stream all of them for 32 columns each). Estimate each split's time on its busiest thread,
-        // in multiply-adds: whole register tiles (so uneven panel counts show), plus the repeated work at about
-        // 2 multiply-adds per B element copied or A element streamed, 16 per A element packed.
-        boolean rowsOk = threads > 1 && mp >= threads;
-        boolean colsOk = threads > 1 && np >= threads;
-        long rowsCost = (long) ((mp + threads - 1) / threads) * MR * np * NR * k
-                + (b.packed() != null ? 0 : 2L * k * n);
-        long colsCost = (long) ((np + threads - 1) / threads) * NR * mp * MR * k
-                + (a.packed() != null ? 2L : 16L) * m * k;
-        if (SPLIT == 1) {
-            colsOk = false;
-        } else if (SPLIT == 2) {
-            rowsOk = false;
-        }
+        boolean rowsOk = threads > 1 && mp >= threads && SPLIT != 2;
+        boolean colsOk = threads > 1 && np >= threads && SPLIT != 1;
+        long rowsCost = (long) ((mp + threads - 1) / threads) * MR * np * NR * k + rowsExtra;
+        long colsCost = (long) ((np + threads - 1) / threads) * NR * mp * MR * k + colsExtra;
         if (rowsOk && (!colsOk || rowsCost <= colsCost)) {
-            Parallel.forRange(mp, 1, (p0, p1) ->
-                    block(k, kcMax, a, b, sink, accumulate, p0 * MR, Math.min(m, p1 * MR), 0, n));
-        } else if (colsOk) {
-            Parallel.forRange(np, 1, (p0, p1) ->
-                    block(k, kcMax, a, b, sink, accumulate, 0, m, p0 * NR, Math.min(n, p1 * NR)));
-        } else {
-            block(k, kcMax, a, b, sink, accumulate, 0, m, 0, n);
+            return Split.ROWS;
         }
+        return colsOk ? Split.COLUMNS : Split.NONE;
     }
 
     /** Rows {@code [r0, r1)} × columns {@code [c0, c1)} of C on the calling thread; r0, c0 are panel-aligned. */

@@ -98,10 +98,13 @@ final class VectorConv2dF32 implements Conv2dF32 {
                 int g = t % groups;
                 int xOff = (img * p.inChannels() + g * cg) * hw;
                 int yOff = (img * p.outChannels() + g * ocg) * n;
+                float[] gridBuf = null;
+                if (grid != null) {
+                    gridBuf = ThreadBuffers.get(ThreadBuffers.GRID, grid.length);
+                    grid.fill(x, xOff, gridBuf);
+                }
                 if (!direct) {
-                    float[] buf = ThreadBuffers.get(ThreadBuffers.GRID, grid.length);
-                    grid.fill(x, xOff, buf);
-                    GridGemm.run(ocg, grid.cols, k, packed[g], buf, grid.taps,
+                    GridGemm.run(ocg, grid.cols, k, packed[g], gridBuf, grid.taps,
                             new GridGemm.Output(y, yOff, ocg, oh, ow, grid.wq, bias, g * ocg, clamp));
                     continue;
                 }
@@ -113,9 +116,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
                     subsample(p, x, xOff, cg, buf);
                     b = new PanelGemm.MatrixB(false, buf, 0, n);
                 } else {
-                    float[] buf = ThreadBuffers.get(ThreadBuffers.GRID, grid.length);
-                    grid.fill(x, xOff, buf);
-                    b = new GridB(buf, grid.taps);
+                    b = new GridB(gridBuf, grid.taps);
                 }
                 PanelGemm.Source a = new PanelGemm.Blocked(packed[g], Packing.panels(ocg, PanelGemm.MR));
                 // The bias is added by the micro-kernel's first store: no separate pass over y.
@@ -130,7 +131,10 @@ final class VectorConv2dF32 implements Conv2dF32 {
         }
     }
 
-    /** Copies input elements {@code (oy·strideH, ox·strideW)} of {@code channels} planes into {@code [c][oy·outW + ox]}. */
+    /**
+     * Copies input elements {@code (oy·strideH, ox·strideW)} of {@code channels} planes into
+     * {@code [c][oy·outW + ox]}.
+     */
     private static void subsample(Conv2dParams p, float[] x, int xOff, int channels, float[] dst) {
         int inH = p.inH();
         int inW = p.inW();
