@@ -50,20 +50,27 @@ final class ConvGrid {
         this.wq = (wp + strideW - 1) / strideW;
         this.plane = hq * wq;
         this.cols = outH * wq;
-        this.taps = new int[channels * kernelH * kernelW];
-        int maxTap = 0;
+        // The taps of channel 0; channel c's are the same shifted by c whole channels of phase planes.
+        int window = kernelH * kernelW;
+        this.taps = new int[channels * window];
         int t = 0;
-        for (int c = 0; c < channels; c++) {
-            for (int u = 0; u < kernelH; u++) {
-                int dy = u * dilationH;
-                for (int v = 0; v < kernelW; v++) {
-                    int dx = v * dilationW;
-                    int phase = (c * strideH + dy % strideH) * strideW + dx % strideW;
-                    taps[t] = phase * plane + (dy / strideH) * wq + dx / strideW;
-                    maxTap = Math.max(maxTap, taps[t]);
-                    t++;
-                }
+        for (int u = 0; u < kernelH; u++) {
+            int dy = u * dilationH;
+            for (int v = 0; v < kernelW; v++) {
+                int dx = v * dilationW;
+                int phase = (dy % strideH) * strideW + dx % strideW;
+                taps[t++] = phase * plane + (dy / strideH) * wq + dx / strideW;
             }
+        }
+        int channelFloats = strideH * strideW * plane;
+        for (int c = 1; c < channels; c++) {
+            for (int i = 0; i < window; i++) {
+                taps[t++] = taps[i] + c * channelFloats;
+            }
+        }
+        int maxTap = 0;
+        for (int i = 0; i < window; i++) {
+            maxTap = Math.max(maxTap, taps[i] + (channels - 1) * channelFloats);
         }
         this.length = Math.max(channels * strideH * strideW * plane, maxTap + cols + slack);
     }
