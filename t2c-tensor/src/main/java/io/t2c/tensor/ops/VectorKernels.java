@@ -102,11 +102,7 @@ final class VectorKernels {
                 for (int t = 1; t < k; t++) {
                     m = m.max(FloatVector.fromArray(F, row, j + t));
                 }
-                if (j + L <= n) {
-                    m.intoArray(dst, o + j);
-                } else {
-                    m.intoArray(dst, o + j, F.indexInRange(j, n));
-                }
+                storeWindows(m, dst, o, j, n);
             }
         } else if (stride == 2) {
             int half = scratch.length / 2;
@@ -122,11 +118,7 @@ final class VectorKernels {
                 for (int t = 1; t < k; t++) {
                     m = m.max(FloatVector.fromArray(F, scratch, (t & 1) * half + j + (t >> 1)));
                 }
-                if (j + L <= n) {
-                    m.intoArray(dst, o + j);
-                } else {
-                    m.intoArray(dst, o + j, F.indexInRange(j, n));
-                }
+                storeWindows(m, dst, o, j, n);
             }
         }
         for (; j < n; j++) {
@@ -135,6 +127,15 @@ final class VectorKernels {
                 m = Math.max(m, row[j * stride + t]);
             }
             dst[o + j] = m;
+        }
+    }
+
+    /** Stores windows {@code j...} of {@code n}: a whole vector, or the lanes below {@code n} for the last one. */
+    private static void storeWindows(FloatVector m, float[] dst, int o, int j, int n) {
+        if (j + L <= n) {
+            m.intoArray(dst, o + j);
+        } else {
+            m.intoArray(dst, o + j, F.indexInRange(j, n));
         }
     }
 
