@@ -36,11 +36,14 @@ final class PanelGemm {
     /** Columns of a B block. Multiple of NR. */
     static final int NC = Math.max(NR, Integer.getInteger("t2c.gemm.nc", 2048) / NR * NR);
     /**
-     * Below this many multiply-adds a call runs on one thread. Waking the pool costs tens of microseconds: measured
-     * with JMH at 197×64×197 (2.5 M), two threads ran at 95 GFLOP/s against 150 on one. Batches of such calls get
-     * their parallelism from {@link GemmF32#gemmBatched}. Not final so tests can force the threaded paths.
+     * Below this many multiply-adds (256 K, a few microseconds on one core) a call runs on one thread. The pool's
+     * helpers spin between the loops of a model, so even small calls gain from a second thread: JMH, two threads,
+     * against the earlier threshold of 8 M: 128×784×64 (a ResNet-18 strided 1×1 conv) 77 → 57 µs, the batch-1
+     * classifier 1×512×1000 (memory-bound) 39 → 23 µs, 64×64×64 and 128×64×64 unchanged; in ResNet-18 at batch 1
+     * the three 1×1 downsampling convs took 30–50 µs less each and the classifier 66 µs less. Not final so tests can
+     * force the threaded paths.
      */
-    static long parallelMinWork = 1L << 23;
+    static long parallelMinWork = 1L << 18;
     /** Experiments only: {@code -Dt2c.gemm.split=rows|cols} forces the thread split where both are possible. */
     private static final int SPLIT = switch (System.getProperty("t2c.gemm.split", "auto")) {
         case "rows" -> 1;
