@@ -18,6 +18,8 @@ public final class Conv2dWeights {
      * the kernel reads {@link #raw}.
      */
     final float[][] packed;
+    /** The weights in {@link BlockedConv}'s order, or null where that kernel cannot run them. */
+    final float[] blocked;
     final int outChannels;
     final int groupInChannels;
     final int kernelH;
@@ -26,9 +28,14 @@ public final class Conv2dWeights {
     final Object owner;
 
     Conv2dWeights(Conv2dParams p, float[] raw, float[][] packed, Object owner) {
+        this(p, raw, packed, null, owner);
+    }
+
+    Conv2dWeights(Conv2dParams p, float[] raw, float[][] packed, float[] blocked, Object owner) {
         Conv2dParams.check("w", raw.length, p.weightSize());
         this.raw = raw;
         this.packed = packed;
+        this.blocked = blocked;
         this.outChannels = p.outChannels();
         this.groupInChannels = p.groupInChannels();
         this.kernelH = p.kernelH();

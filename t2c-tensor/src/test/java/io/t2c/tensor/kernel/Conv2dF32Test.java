@@ -1,8 +1,12 @@
 package io.t2c.tensor.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -60,6 +64,13 @@ class Conv2dF32Test {
         checkOne(conv, r, new Conv2dParams(2, 6, 1, 50, 10, 1, 3, 1, 1, 0, 1, 0, 1, 1, 1, 1), true);
         checkOne(conv, r, new Conv2dParams(1, 4, 1, 37, 6, 1, 5, 1, 2, 0, 3, 0, 1, 1, 2, 2), true);
         checkOne(conv, r, new Conv2dParams(1, 8, 1, 40, 8, 1, 7, 1, 1, 0, 3, 0, 3, 1, 1, 8), true);
+        // Channel-blocked direct conv (16-lane vectors; elsewhere the GEMM): 3×3, batched, asymmetric pads and a
+        // non-square kernel, a 1×1 with padding, and a width of several 7-wide tiles.
+        checkOne(conv, r, Conv2dParams.of(1, 16, 5, 7, 32, 3, 1, 1, 1, 1), true);
+        checkOne(conv, r, Conv2dParams.of(2, 32, 6, 14, 64, 3, 1, 1, 1, 1), false);
+        checkOne(conv, r, new Conv2dParams(1, 16, 5, 8, 32, 2, 3, 1, 1, 0, 1, 1, 0, 1, 1, 1), true);
+        checkOne(conv, r, Conv2dParams.of(1, 48, 3, 5, 32, 1, 1, 1, 1, 1), true);
+        checkOne(conv, r, Conv2dParams.of(1, 16, 4, 28, 32, 3, 1, 1, 1, 1), true);
         // Kernel as large as the padded input (output 1×1).
         checkOne(conv, r, new Conv2dParams(1, 3, 4, 5, 2, 5, 6, 1, 1, 1, 1, 0, 0, 1, 1, 1), true);
     }
@@ -110,6 +121,7 @@ class Conv2dF32Test {
             new Conv2dParams(2, 40, 9, 9, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
             new Conv2dParams(1, 3, 30, 30, 8, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1),
             new Conv2dParams(1, 6, 20, 21, 12, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 6),
+            new Conv2dParams(1, 32, 7, 7, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
         };
         float[][] bounds = {{0f, Float.POSITIVE_INFINITY}, {0f, 0.25f}, {Float.NEGATIVE_INFINITY, -0.1f}};
         for (Conv2dParams p : cases) {
@@ -130,6 +142,19 @@ class Conv2dF32Test {
         }
     }
 
+    /** Which convs the channel-blocked kernel takes (where vectors have 16 lanes); the cases above rely on it. */
+    @Test
+    void blockedKernelTakesUnstridedConvsOfWholeBlocks() {
+        assumeTrue(BlockedConv.BLOCK == 16, "16-lane vectors only");
+        assertTrue(BlockedConv.eligible(Conv2dParams.of(1, 64, 56, 56, 64, 3, 1, 1, 1, 1)));
+        assertTrue(BlockedConv.eligible(Conv2dParams.of(1, 16, 5, 7, 32, 3, 1, 1, 1, 1)));
+        assertTrue(BlockedConv.eligible(Conv2dParams.of(1, 48, 3, 5, 32, 1, 1, 1, 1, 1)));
+        assertFalse(BlockedConv.eligible(Conv2dParams.of(1, 64, 56, 56, 128, 3, 2, 1, 1, 1)));
+        assertFalse(BlockedConv.eligible(Conv2dParams.of(1, 64, 7, 7, 64, 1, 1, 0, 1, 1)));
+        assertFalse(BlockedConv.eligible(Conv2dParams.of(1, 64, 6, 6, 64, 3, 1, 1, 1, 1)));
+        assertFalse(BlockedConv.eligible(Conv2dParams.of(1, 24, 7, 7, 32, 3, 1, 1, 1, 1)));
+    }
+
     /** Large enough for the GEMM to split over threads and to cross the K block: a small ResNet-like layer. */
     @ParameterizedTest
     @MethodSource("io.t2c.tensor.kernel.Ref#both")
@@ -142,6 +167,8 @@ class Conv2dF32Test {
             // Columns split, several column blocks per thread, several depth blocks; rows split, one column panel.
             checkOne(kernels.conv2dF32(), r, Conv2dParams.of(1, 40, 20, 30, 30, 3, 1, 1, 1, 1), true);
             checkOne(kernels.conv2dF32(), r, Conv2dParams.of(1, 64, 3, 3, 60, 3, 1, 1, 1, 1), false);
+            // Channel-blocked: rows of two output-channel pairs and two images over the threads.
+            checkOne(kernels.conv2dF32(), r, Conv2dParams.of(2, 32, 14, 14, 64, 3, 1, 1, 1, 1), true);
         });
     }
 
@@ -240,7 +267,7 @@ class Conv2dF32Test {
      * The weight gradient is a sum over the batch: it must not depend on how many threads split it. Inside a chunk
      * of a {@link Parallel} loop, nested loops run inline, so the first call runs on one thread.
      */
-    @org.junit.jupiter.api.Test
+    @Test
     void weightGradientIsIndependentOfThreads() {
         Conv2dF32 conv = Ref.bothList().get(1).conv2dF32();
         Conv2dParams p = Conv2dParams.of(64, 16, 14, 14, 16, 3, 1, 1, 1, 1);
@@ -262,7 +289,7 @@ class Conv2dF32Test {
      * Each output element is summed in one fixed order whichever thread computes it, so a conv gives the same bits
      * on one thread and split over threads by rows or by columns (the grid GEMM, the direct GEMM, strided 1×1).
      */
-    @org.junit.jupiter.api.Test
+    @Test
     void outputIsIndependentOfThreadSplit() {
         Conv2dF32 conv = Ref.bothList().get(1).conv2dF32();
         Random r = new Random(27);
