@@ -11,8 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  *       copy of the input every row of {@code col} is a contiguous run, which {@link GridGemm}'s micro-kernel reads
  *       in place (padded convs), or B panels are packed from with two vector copies per row (grid as wide as the
  *       output).
- *   <li><b>Unstrided convs of whole channel blocks</b> (16-lane vectors, input channels a multiple of 16, output
- *       channels of 32, output width of 7; not 1×1 unpadded) run on {@link BlockedConv}: a direct convolution with
+ *   <li><b>Convs of whole channel blocks</b> (16-lane vectors, no groups or dilation, input channels a multiple of
+ *       16, output channels of 32, output width of 7; not 1×1 unpadded) run on {@link BlockedConv}: a direct convolution with
  *       vectors over output channels, on a channel-blocked copy of the input.
  *   <li><b>1×1, no pad</b> convs multiply the input planes directly ({@code col} is the input), or, when strided,
  *       a copy of the input elements they read.

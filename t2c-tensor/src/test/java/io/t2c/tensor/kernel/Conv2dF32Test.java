@@ -71,6 +71,10 @@ class Conv2dF32Test {
         checkOne(conv, r, new Conv2dParams(1, 16, 5, 8, 32, 2, 3, 1, 1, 0, 1, 1, 0, 1, 1, 1), true);
         checkOne(conv, r, Conv2dParams.of(1, 48, 3, 5, 32, 1, 1, 1, 1, 1), true);
         checkOne(conv, r, Conv2dParams.of(1, 16, 4, 28, 32, 3, 1, 1, 1, 1), true);
+        // ... strided: 3×3 stride 2, kernel = stride without padding, different strides per axis.
+        checkOne(conv, r, Conv2dParams.of(1, 16, 14, 14, 32, 3, 2, 1, 1, 1), true);
+        checkOne(conv, r, Conv2dParams.of(2, 16, 14, 14, 32, 2, 2, 0, 1, 1), false);
+        checkOne(conv, r, new Conv2dParams(1, 32, 9, 13, 32, 3, 3, 1, 2, 1, 1, 1, 1, 1, 1, 1), true);
         // Kernel as large as the padded input (output 1×1).
         checkOne(conv, r, new Conv2dParams(1, 3, 4, 5, 2, 5, 6, 1, 1, 1, 1, 0, 0, 1, 1, 1), true);
     }
@@ -144,12 +148,14 @@ class Conv2dF32Test {
 
     /** Which convs the channel-blocked kernel takes (where vectors have 16 lanes); the cases above rely on it. */
     @Test
-    void blockedKernelTakesUnstridedConvsOfWholeBlocks() {
+    void blockedKernelTakesUndilatedConvsOfWholeBlocks() {
         assumeTrue(BlockedConv.BLOCK == 16, "16-lane vectors only");
         assertTrue(BlockedConv.eligible(Conv2dParams.of(1, 64, 56, 56, 64, 3, 1, 1, 1, 1)));
         assertTrue(BlockedConv.eligible(Conv2dParams.of(1, 16, 5, 7, 32, 3, 1, 1, 1, 1)));
         assertTrue(BlockedConv.eligible(Conv2dParams.of(1, 48, 3, 5, 32, 1, 1, 1, 1, 1)));
-        assertFalse(BlockedConv.eligible(Conv2dParams.of(1, 64, 56, 56, 128, 3, 2, 1, 1, 1)));
+        assertTrue(BlockedConv.eligible(Conv2dParams.of(1, 64, 56, 56, 128, 3, 2, 1, 1, 1)));
+        assertFalse(BlockedConv.eligible(Conv2dParams.of(1, 64, 14, 14, 64, 3, 1, 2, 2, 1)));
+        assertFalse(BlockedConv.eligible(Conv2dParams.of(1, 64, 14, 14, 128, 1, 2, 0, 1, 1)));
         assertFalse(BlockedConv.eligible(Conv2dParams.of(1, 64, 7, 7, 64, 1, 1, 0, 1, 1)));
         assertFalse(BlockedConv.eligible(Conv2dParams.of(1, 64, 6, 6, 64, 3, 1, 1, 1, 1)));
         assertFalse(BlockedConv.eligible(Conv2dParams.of(1, 24, 7, 7, 32, 3, 1, 1, 1, 1)));
@@ -169,6 +175,7 @@ class Conv2dF32Test {
             checkOne(kernels.conv2dF32(), r, Conv2dParams.of(1, 64, 3, 3, 60, 3, 1, 1, 1, 1), false);
             // Channel-blocked: rows of two output-channel pairs and two images over the threads.
             checkOne(kernels.conv2dF32(), r, Conv2dParams.of(2, 32, 14, 14, 64, 3, 1, 1, 1, 1), true);
+            checkOne(kernels.conv2dF32(), r, Conv2dParams.of(1, 32, 28, 28, 64, 3, 2, 1, 1, 1), false);
         });
     }
 
