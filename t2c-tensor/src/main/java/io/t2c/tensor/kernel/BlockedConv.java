@@ -99,19 +99,20 @@ final class BlockedConv {
         int hp = p.inH() + p.padTop() + p.padBottom();
         int wp = p.inW() + p.padLeft() + p.padRight();
         float[] in = ThreadBuffers.get(ThreadBuffers.GRID, (long) cb * hp * wp * BLOCK);
-        Parallel.forRange(cb * hp, Math.max(1, 8192 / (wp * BLOCK)), (r0, r1) -> reorder(p, x, img, in, hp, wp, r0, r1));
+        Parallel.forRange(cb * hp, Math.max(1, 8192 / (wp * BLOCK)),
+                (r0, r1) -> reorder(p, x, img, in, hp, wp, r0, r1));
         int pairs = p.outChannels() / (2 * BLOCK);
         int oh = p.outH();
         long rowWork = (long) 2 * BLOCK * p.outW() * p.inChannels() * p.kernelH() * p.kernelW();
         int[] planeStride = strides(oh * p.outW());
         Parallel.forRange(pairs * oh, (int) Math.max(1, PanelGemm.parallelMinWork / rowWork), (t0, t1) -> {
-            float[] tile = ThreadBuffers.get(ThreadBuffers.SMALL, 2 * BLOCK * TILE);
+            float[] sums = ThreadBuffers.get(ThreadBuffers.SMALL, 2 * BLOCK * TILE);
             for (int t = t0; t < t1; t++) {
                 int ob = 2 * (t / oh);
                 int oy = t % oh;
                 for (int ox = 0; ox < p.outW(); ox += TILE) {
-                    tile(p, in, hp, wp, packed, ob, oy, ox, tile);
-                    store(p, tile, bias, clamp, y, planeStride, img, ob, oy, ox);
+                    tile(p, in, hp, wp, packed, ob, oy, ox, sums);
+                    store(p, sums, bias, clamp, y, planeStride, img, ob, oy, ox);
                 }
             }
         });
