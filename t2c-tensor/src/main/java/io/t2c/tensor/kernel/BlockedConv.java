@@ -5,7 +5,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A direct convolution on channel-blocked data (NCHWc with {@code c = }{@link #BLOCK}, the vector width), for the
- * ungrouped convs that make up most of a CNN: the input is gathered once into a zero-padded
+ * unstrided, ungrouped convs that make up most of a CNN: the input is gathered once into a zero-padded
  * {@code [C/16][Hp][Wp][16]} buffer, each register tile computes 7 consecutive output positions of one row for 32
  * output channels (14 accumulators: every input value is broadcast once and feeds two FMAs, every weight vector feeds
  * seven), and each finished vector (16 channels at one position) is scattered back to the NCHW output.
@@ -16,7 +16,6 @@ import jdk.incubator.vector.VectorSpecies;
  * or 56 positions. The kernel alone, on blocked data, one core: 188–197 GFLOP/s on ResNet-18's four 3×3 stages.
  * Inside ResNet-18 at batch 1 (one JVM, alternating the two kernels over 381 rounds) the 56×56 convs took 3–7 % less
  * time than on the GEMM, the 28×28 and 14×14 ones 15–18 %, the 7×7 ones 19 %; the model 17.0 ms against 18.6.
- * Strided convs read every {@code stride}-th window: ResNet-18's three strided 3×3 convs took 10–15 % less.
  *
  * <p>Every output is summed in one fixed order (input block, kernel row, kernel column, channel in block), whatever
  * the thread split.
@@ -39,14 +38,17 @@ final class BlockedConv {
     }
 
     /**
-     * Whether {@code p} runs here: {@link #fits}, dilation 1, an output width of whole tiles, and not an unpadded 1×1
-     * conv (a GEMM on the input as it is, or on the strided elements, with no blocked copy of the whole input).
+     * Whether {@code p} runs here: {@link #fits}, stride and dilation 1, an output width of whole tiles, and not an
+     * unpadded 1×1 conv (a GEMM on the input as it is, with no blocked copy). Strided convs stay on the grid GEMM: a
+     * window step of {@code stride × 16} floats between the tile's positions, not a constant, slowed the kernel's
+     * unstrided runs by ~12 %, and a phase-split blocked layout (constant steps) by as much through its per-tap index
+     * arithmetic; a precomputed tap table, as {@link ConvGrid} has, is the way to take them.
      */
     static boolean eligible(Conv2dParams p) {
-        boolean oneByOne = p.kernelH() == 1 && p.kernelW() == 1 && p.padTop() == 0 && p.padLeft() == 0
+        boolean pointwise = p.kernelH() == 1 && p.kernelW() == 1 && p.padTop() == 0 && p.padLeft() == 0
                 && p.padBottom() == 0 && p.padRight() == 0;
-        return fits(p) && !oneByOne && p.dilationH() == 1 && p.dilationW() == 1 && p.outW() % TILE == 0
-                && p.outH() > 0;
+        return fits(p) && !pointwise && p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1
+                && p.dilationW() == 1 && p.outW() % TILE == 0 && p.outH() > 0;
     }
 
     /**
@@ -165,14 +167,13 @@ final class BlockedConv {
         int kh = p.kernelH();
         int kw = p.kernelW();
         int wBlock = cb * kh * kw * BLOCK * BLOCK;
-        int step = p.strideW() * BLOCK; // from one output position's input window to the next one's
         FloatVector z = FloatVector.zero(S);
         FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
         FloatVector a40 = z, a41 = z, a50 = z, a51 = z, a60 = z, a61 = z;
         for (int b = 0; b < cb; b++) {
             for (int u = 0; u < kh; u++) {
                 for (int v = 0; v < kw; v++) {
-                    int xb = ((b * hp + oy * p.strideH() + u) * wp + ox * p.strideW() + v) * BLOCK;
+                    int xb = ((b * hp + oy + u) * wp + ox + v) * BLOCK;
                     int wb0 = ob * wBlock + ((b * kh + u) * kw + v) * BLOCK * BLOCK;
                     int wb1 = wb0 + wBlock;
                     for (int k = 0; k < BLOCK; k++) {
@@ -181,22 +182,22 @@ final class BlockedConv {
                         FloatVector e = FloatVector.broadcast(S, in[xb + k]);
                         a00 = e.fma(w0, a00);
                         a01 = e.fma(w1, a01);
-                        e = FloatVector.broadcast(S, in[xb + step + k]);
+                        e = FloatVector.broadcast(S, in[xb + BLOCK + k]);
                         a10 = e.fma(w0, a10);
                         a11 = e.fma(w1, a11);
-                        e = FloatVector.broadcast(S, in[xb + 2 * step + k]);
+                        e = FloatVector.broadcast(S, in[xb + 2 * BLOCK + k]);
                         a20 = e.fma(w0, a20);
                         a21 = e.fma(w1, a21);
-                        e = FloatVector.broadcast(S, in[xb + 3 * step + k]);
+                        e = FloatVector.broadcast(S, in[xb + 3 * BLOCK + k]);
                         a30 = e.fma(w0, a30);
                         a31 = e.fma(w1, a31);
-                        e = FloatVector.broadcast(S, in[xb + 4 * step + k]);
+                        e = FloatVector.broadcast(S, in[xb + 4 * BLOCK + k]);
                         a40 = e.fma(w0, a40);
                         a41 = e.fma(w1, a41);
-                        e = FloatVector.broadcast(S, in[xb + 5 * step + k]);
+                        e = FloatVector.broadcast(S, in[xb + 5 * BLOCK + k]);
                         a50 = e.fma(w0, a50);
                         a51 = e.fma(w1, a51);
-                        e = FloatVector.broadcast(S, in[xb + 6 * step + k]);
+                        e = FloatVector.broadcast(S, in[xb + 6 * BLOCK + k]);
                         a60 = e.fma(w0, a60);
                         a61 = e.fma(w1, a61);
                     }

@@ -11,9 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  *       copy of the input every row of {@code col} is a contiguous run, which {@link GridGemm}'s micro-kernel reads
  *       in place (padded convs), or B panels are packed from with two vector copies per row (grid as wide as the
  *       output).
- *   <li><b>Convs of whole channel blocks</b> (16-lane vectors, no groups or dilation, input channels a multiple of
- *       16, output channels of 32, output width of 7; not 1×1 unpadded) run on {@link BlockedConv}: a direct
- *       convolution with vectors over output channels, on a channel-blocked copy of the input.
+ *   <li><b>Unstrided convs of whole channel blocks</b> (16-lane vectors, no groups or dilation, input channels a
+ *       multiple of 16, output channels of 32, output width of 7; not 1×1 unpadded) run on {@link BlockedConv}: a
+ *       direct convolution with vectors over output channels, on a channel-blocked copy of the input.
  *   <li><b>1×1, no pad</b> convs multiply the input planes directly ({@code col} is the input), or, when strided,
  *       a copy of the input elements they read.
  *   <li><b>Depthwise</b> convs ({@code groups == inChannels}, any channel multiplier) run a dedicated loop: one
@@ -47,8 +47,8 @@ final class VectorConv2dF32 implements Conv2dF32 {
         for (int g = 0; g < packed.length; g++) {
             packed[g] = PanelGemm.packBlocked(w, g * ocg * k, k, ocg, k);
         }
-        // Both orders (twice the memory for such weights): whether the blocked kernel runs depends on the input's
-        // size, which is not known yet (the output width must be whole tiles).
+        // Both orders (twice the memory for such weights): whether the blocked kernel runs depends on the stride and
+        // on the input's size, which is not known yet (the output width must be whole tiles).
         return new Conv2dWeights(p, w, packed, BlockedConv.fits(p) ? BlockedConv.pack(p, w) : null, this);
     }
 
