@@ -45,9 +45,7 @@ final class BlockedConv {
      * arithmetic; a precomputed tap table, as {@link ConvGrid} has, is the way to take them.
      */
     static boolean eligible(Conv2dParams p) {
-        boolean pointwise = p.kernelH() == 1 && p.kernelW() == 1 && p.padTop() == 0 && p.padLeft() == 0
-                && p.padBottom() == 0 && p.padRight() == 0;
-        return fits(p) && !pointwise && p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1
+        return fits(p) && !p.isUnpadded1x1() && p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1
                 && p.dilationW() == 1 && p.outW() % TILE == 0 && p.outH() > 0;
     }
 

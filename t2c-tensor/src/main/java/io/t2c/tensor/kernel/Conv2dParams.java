@@ -84,6 +84,11 @@ public record Conv2dParams(int batch, int inChannels, int inH, int inW,
         return groups == inChannels && groups > 1;
     }
 
+    /** A 1×1 kernel without padding: every output reads one input element per channel (a GEMM on the input). */
+    boolean isUnpadded1x1() {
+        return kernelH == 1 && kernelW == 1 && padTop == 0 && padLeft == 0 && padBottom == 0 && padRight == 0;
+    }
+
     /** Elements of x. */
     public long inputSize() {
         return (long) batch * inChannels * inH * inW;

@@ -86,8 +86,7 @@ final class VectorConv2dF32 implements Conv2dF32 {
         int ow = p.outW();
         int n = oh * ow;
         int hw = p.inH() * p.inW();
-        boolean oneByOne = p.kernelH() == 1 && p.kernelW() == 1
-                && p.padTop() == 0 && p.padLeft() == 0 && p.padBottom() == 0 && p.padRight() == 0;
+        boolean oneByOne = p.isUnpadded1x1();
         boolean pointwise = oneByOne && p.strideH() == 1 && p.strideW() == 1;
         // A strided 1×1 conv reads one input element in strideH·strideW: those are gathered into a [cg × n] matrix,
         // not split into phase planes that would copy the whole input.
